@@ -1,0 +1,35 @@
+//! The one place in weft that names the concurrency primitives loom replaces.
+//!
+//! Every other weft crate imports atomics, `Arc`, `Mutex`, `UnsafeCell`, thread
+//! spawn/park and `Instant` from here. Normally they are `std`'s; built with
+//! `RUSTFLAGS="--cfg weft_loom"` they are `loom`'s, so that the model checker sees every
+//! synchronising operation weft performs. `clippy.toml` forbids the raw types elsewhere.
+//!
+//! Time is behind the switch too. loom has no clock, so under `weft_loom` each modelled
+//! thread has a virtual clock that advances only when the thread parks with a timeout:
+//! [`thread::park_timeout`] yields to the scheduler and then advances the clock by the
+//! whole timeout. A timed wait therefore times out after one park, and because loom
+//! explores every interleaving around that yield, the timeout paths of every primitive
+//! are checked like the rest.
+#![allow(
+    clippy::disallowed_types,
+    clippy::disallowed_methods,
+    reason = "this crate is the one place allowed to name the raw primitives"
+)]
+#![deny(unsafe_code)]
+
+#[cfg(not(weft_loom))]
+mod std_impl;
+#[cfg(not(weft_loom))]
+pub use std_impl::*;
+
+#[cfg(weft_loom)]
+mod loom_impl;
+#[cfg(weft_loom)]
+pub use loom_impl::*;
+
+/// Whether this build runs under the loom model checker (`--cfg weft_loom`).
+///
+/// Code uses it to shrink bounded loops (spin counts) that would only enlarge the
+/// state space loom must explore.
+pub const IS_LOOM: bool = cfg!(weft_loom);

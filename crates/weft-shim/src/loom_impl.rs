@@ -1,0 +1,145 @@
+//! The `loom` side of the switch.
+
+/// Atomics, `Arc`, `Mutex`, `Condvar` and `mpsc`: loom's models.
+pub mod sync {
+    pub use loom::sync::mpsc;
+    pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+    /// Atomic integer and boolean types: loom's models.
+    pub mod atomic {
+        pub use loom::sync::atomic::{
+            AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+        };
+    }
+}
+
+/// Threads: loom's spawn, park and unpark, plus a modelled `park_timeout`.
+pub mod thread {
+    pub use loom::thread::{
+        Builder, JoinHandle, Thread, ThreadId, current, panicking, park, spawn, yield_now,
+    };
+
+    use crate::time::{Duration, advance_clock};
+
+    /// Models a timed park: yields to the scheduler (so any other thread may run,
+    /// including one that unparks this one) and then advances this thread's virtual
+    /// clock by `timeout`, so a deadline computed before the park has passed after it.
+    pub fn park_timeout(timeout: Duration) {
+        yield_now();
+        advance_clock(timeout);
+    }
+
+    /// Models `sleep`: advances this thread's virtual clock after a yield.
+    pub fn sleep(duration: Duration) {
+        park_timeout(duration);
+    }
+}
+
+/// Time: a per-thread virtual clock that only `park_timeout` advances.
+pub mod time {
+    use std::cell::Cell;
+    use std::ops::{Add, Sub};
+    pub use std::time::Duration;
+
+    loom::thread_local! {
+        static CLOCK: Cell<Duration> = Cell::new(Duration::ZERO);
+    }
+
+    pub(crate) fn advance_clock(by: Duration) {
+        CLOCK.with(|c| c.set(c.get().saturating_add(by)));
+    }
+
+    /// A point on the current modelled thread's virtual clock.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub struct Instant(Duration);
+
+    impl Instant {
+        /// The current thread's virtual time.
+        pub fn now() -> Self {
+            Self(CLOCK.with(Cell::get))
+        }
+
+        /// `self + d`, or `None` on overflow.
+        pub fn checked_add(&self, d: Duration) -> Option<Self> {
+            self.0.checked_add(d).map(Self)
+        }
+
+        /// Time from `earlier` to `self`, or zero if `earlier` is later.
+        pub fn saturating_duration_since(&self, earlier: Self) -> Duration {
+            self.0.saturating_sub(earlier.0)
+        }
+
+        /// Time from `earlier` to `self`, or zero if `earlier` is later.
+        pub fn duration_since(&self, earlier: Self) -> Duration {
+            self.saturating_duration_since(earlier)
+        }
+
+        /// Time elapsed on the virtual clock since `self`.
+        pub fn elapsed(&self) -> Duration {
+            Self::now().saturating_duration_since(*self)
+        }
+    }
+
+    impl Add<Duration> for Instant {
+        type Output = Instant;
+        fn add(self, d: Duration) -> Instant {
+            Instant(self.0 + d)
+        }
+    }
+
+    impl Sub<Instant> for Instant {
+        type Output = Duration;
+        fn sub(self, other: Instant) -> Duration {
+            self.saturating_duration_since(other)
+        }
+    }
+}
+
+/// Spin-loop hints: loom's, which yield to the scheduler.
+pub mod hint {
+    pub use loom::hint::spin_loop;
+}
+
+/// Interior mutability: loom's tracked `UnsafeCell`.
+pub mod cell {
+    /// loom's tracked cell, with a `get_mut` to match the std side.
+    #[derive(Debug)]
+    pub struct UnsafeCell<T>(loom::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        /// Wraps `value`.
+        pub fn new(value: T) -> Self {
+            Self(loom::cell::UnsafeCell::new(value))
+        }
+
+        /// Unwraps the value.
+        pub fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
+
+        /// Calls `f` with a shared raw pointer to the value.
+        pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            self.0.with(f)
+        }
+
+        /// Calls `f` with a mutable raw pointer to the value.
+        pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            self.0.with_mut(f)
+        }
+
+        /// Returns a mutable reference through exclusive access.
+        pub fn get_mut(&mut self) -> &mut T {
+            // loom's cell has no safe `get_mut`; exclusive access makes the deref sound.
+            self.0.with_mut(|p| {
+                // SAFETY: `&mut self` proves no other reference to the value exists.
+                #[allow(unsafe_code, reason = "the one deref loom's API leaves to us")]
+                unsafe {
+                    &mut *p
+                }
+            })
+        }
+    }
+}
+
+/// Thread-local storage: loom's `thread_local!`.
+pub use loom::thread_local;

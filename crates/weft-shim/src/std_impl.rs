@@ -1,0 +1,76 @@
+//! The `std` side of the switch.
+
+/// Atomics, `Arc`, `Mutex`, `Condvar` and `mpsc`: `std`'s.
+pub mod sync {
+    pub use std::sync::mpsc;
+    pub use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+
+    /// Atomic integer and boolean types: `std`'s.
+    pub mod atomic {
+        pub use std::sync::atomic::{
+            AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+        };
+    }
+}
+
+/// Threads: `std`'s spawn, park and unpark.
+pub mod thread {
+    pub use std::thread::{
+        Builder, JoinHandle, Thread, ThreadId, current, panicking, park, park_timeout, sleep,
+        spawn, yield_now,
+    };
+}
+
+/// Time: `std`'s monotonic clock.
+pub mod time {
+    pub use std::time::{Duration, Instant};
+}
+
+/// Spin-loop hints.
+pub mod hint {
+    pub use std::hint::spin_loop;
+}
+
+/// Interior mutability with loom's closure-based access API.
+pub mod cell {
+    /// `std::cell::UnsafeCell` with the `with`/`with_mut` accessors of
+    /// `loom::cell::UnsafeCell`, so the same code compiles in both modes.
+    #[derive(Debug, Default)]
+    #[repr(transparent)]
+    pub struct UnsafeCell<T: ?Sized>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        /// Wraps `value`.
+        pub const fn new(value: T) -> Self {
+            Self(std::cell::UnsafeCell::new(value))
+        }
+
+        /// Unwraps the value.
+        pub fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
+    }
+
+    impl<T: ?Sized> UnsafeCell<T> {
+        /// Calls `f` with a shared raw pointer to the value.
+        #[inline(always)]
+        pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Calls `f` with a mutable raw pointer to the value.
+        #[inline(always)]
+        pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Returns a mutable reference through exclusive access.
+        #[inline(always)]
+        pub fn get_mut(&mut self) -> &mut T {
+            self.0.get_mut()
+        }
+    }
+}
+
+/// Thread-local storage: `std`'s `thread_local!`.
+pub use std::thread_local;

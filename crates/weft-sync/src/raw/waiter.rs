@@ -1,0 +1,71 @@
+//! One blocked thread: invariants W1–W3 in `README.md`.
+
+use weft_shim::sync::Arc;
+use weft_shim::sync::atomic::{AtomicBool, Ordering};
+use weft_shim::thread::{self, Thread};
+use weft_shim::time::Instant;
+
+use crate::StopToken;
+
+/// Why a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WakeReason {
+    /// A notifier chose this waiter.
+    Notified,
+    /// The deadline passed first.
+    TimedOut,
+    /// The wait's `StopToken` fired first.
+    Stopped,
+}
+
+/// A parked (or about to park) thread and its notification flag.
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    thread: Thread,
+    notified: AtomicBool,
+}
+
+impl Waiter {
+    /// A waiter for the calling thread.
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self {
+            thread: thread::current(),
+            notified: AtomicBool::new(false),
+        })
+    }
+
+    /// Marks the waiter notified and wakes its thread (W1).
+    pub(crate) fn notify(&self) {
+        self.notified.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+
+    /// Whether a notifier has chosen this waiter.
+    pub(crate) fn is_notified(&self) -> bool {
+        self.notified.load(Ordering::Acquire)
+    }
+
+    /// Parks the calling thread (which must be the one that made this waiter) until
+    /// it is notified, `deadline` passes, or `stop` fires (W2, W3).
+    pub(crate) fn wait(&self, deadline: Option<Instant>, stop: Option<&StopToken>) -> WakeReason {
+        let _registration = stop.map(|token| token.register(self.thread.clone()));
+        loop {
+            if self.is_notified() {
+                return WakeReason::Notified;
+            }
+            if stop.is_some_and(StopToken::is_stopped) {
+                return WakeReason::Stopped;
+            }
+            match deadline {
+                None => thread::park(),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return WakeReason::TimedOut;
+                    }
+                    thread::park_timeout(deadline.saturating_duration_since(now));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Cooperative cancellation: [`StopToken`].
+
+use std::fmt;
+
+use weft_shim::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use weft_shim::sync::{Arc, Mutex, MutexGuard};
+use weft_shim::thread::Thread;
+
+/// A cloneable flag that asks work to stop, and wakes every wait that watches it.
+///
+/// Every blocking operation in weft has a stop-aware form (`lock_stoppable`,
+/// `wait_stoppable`, `get_stoppable`, ...) that takes a `&StopToken` and returns a
+/// [`Stopped`](crate::Stopped) error as soon as the token fires, even while parked.
+/// Clones share one flag: stopping any clone stops them all. Stopping is permanent.
+///
+/// `weft::thread` hands one token to each thread and `weft::executor` one to each
+/// task, so a thread blocked in `queue.get_stoppable(&token)` can be stopped from
+/// outside.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::sync::{Lock, StopToken, Stopped};
+///
+/// let lock = Lock::new(0);
+/// let token = StopToken::new();
+/// let held = lock.lock();
+/// std::thread::scope(|s| {
+///     let waiter = s.spawn(|| lock.lock_stoppable(&token).map(|_| ()));
+///     std::thread::sleep(Duration::from_millis(10));
+///     token.stop(); // the waiter is parked on the lock; this wakes it
+///     assert_eq!(waiter.join().unwrap(), Err(Stopped));
+/// });
+/// drop(held);
+/// ```
+///
+/// # Differences from Python
+///
+/// Python has no way to interrupt a thread blocked in `queue.get()` or
+/// `lock.acquire()`; the usual workaround is a sentinel item or a polling loop with a
+/// timeout. A `StopToken` makes the wait itself interruptible.
+#[derive(Clone)]
+pub struct StopToken {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    stopped: AtomicBool,
+    next_id: AtomicU64,
+    /// Threads parked in a stop-aware wait on this token (W3 in `raw/README.md`).
+    watchers: Mutex<Vec<(u64, Thread)>>,
+}
+
+impl StopToken {
+    /// A token that has not been stopped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = weft::sync::StopToken::new();
+    /// assert!(!token.is_stopped());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                stopped: AtomicBool::new(false),
+                next_id: AtomicU64::new(0),
+                watchers: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Asks every holder of this token (and its clones) to stop, and wakes each
+    /// stop-aware wait parked on it. Calling it again does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = weft::sync::StopToken::new();
+    /// let clone = token.clone();
+    /// clone.stop();
+    /// assert!(token.is_stopped());
+    /// ```
+    pub fn stop(&self) {
+        // W3: the flag first, then the wake-ups, under the list lock.
+        self.inner.stopped.store(true, Ordering::SeqCst);
+        let watchers = std::mem::take(&mut *self.watchers());
+        for (_, thread) in watchers {
+            thread.unpark();
+        }
+    }
+
+    /// Whether [`stop`](Self::stop) has been called on this token or a clone.
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.inner.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Registers `thread` to be unparked on stop, until the registration drops.
+    pub(crate) fn register(&self, thread: Thread) -> Registration<'_> {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        self.watchers().push((id, thread));
+        Registration { token: self, id }
+    }
+
+    fn watchers(&self) -> MutexGuard<'_, Vec<(u64, Thread)>> {
+        // Only pushes and removals happen under this mutex; none can panic midway.
+        self.inner
+            .watchers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Default for StopToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for StopToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StopToken")
+            .field("stopped", &self.is_stopped())
+            .finish()
+    }
+}
+
+/// A thread's place in a token's watcher list; leaves it on drop.
+pub(crate) struct Registration<'a> {
+    token: &'a StopToken,
+    id: u64,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        let mut watchers = self.token.watchers();
+        if let Some(index) = watchers.iter().position(|(id, _)| *id == self.id) {
+            watchers.swap_remove(index);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! loom models: every interleaving (within `LOOM_MAX_PREEMPTIONS`) of the protocols in
+//! `src/raw/README.md`, one module per primitive. Run with `cargo xtask loom`.
+#![cfg(weft_loom)]
+
+#[path = "loom/condition.rs"]
+mod condition;
+#[path = "loom/lock.rs"]
+mod lock;

@@ -1,0 +1,27 @@
+//! weft: Python's concurrency vocabulary (`threading`, `queue`, `concurrent.futures`,
+//! `multiprocessing`) with the same names and semantics, Python's pitfalls made
+//! impossible or loud, and the speed of the best Rust crates.
+//!
+//! This crate is a facade with no logic of its own:
+//!
+//! - [`sync`]: `Lock`, `RLock`, `Condition`, `Event`, `Semaphore`, `BoundedSemaphore`,
+//!   `Barrier`, `Queue`, `LifoQueue`, `PriorityQueue` and `StopToken` — Python's
+//!   `threading` and `queue` modules.
+//!
+//! # Examples
+//!
+//! ```
+//! use weft::sync::Lock;
+//!
+//! let total = Lock::new(0u64);
+//! std::thread::scope(|s| {
+//!     for i in 1..=4 {
+//!         let total = &total;
+//!         s.spawn(move || *total.lock() += i);
+//!     }
+//! });
+//! assert_eq!(total.into_inner(), 10);
+//! ```
+#![forbid(unsafe_code)]
+
+pub use weft_sync as sync;

@@ -1,0 +1,12 @@
+//! Every re-export of the facade is reachable under its documented path.
+
+#[test]
+fn sync_is_weft_sync() {
+    let lock = weft::sync::Lock::new(1);
+    let cond = weft::sync::Condition::new(());
+    let token = weft::sync::StopToken::new();
+    assert_eq!(*lock.lock(), 1);
+    assert!(!cond.lock().notify_one());
+    assert!(!token.is_stopped());
+    let _: Option<weft::sync::Stopped> = None;
+}

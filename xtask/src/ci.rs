@@ -1,0 +1,35 @@
+//! `cargo xtask ci`: everything CI checks, in order of speed.
+
+use crate::cmd::{cargo, step};
+
+/// Runs formatting, the shim check, clippy, docs, the tests and the loom models; stops at the first failure.
+pub(crate) fn run() -> Result<(), String> {
+    step("format", cargo().args(["fmt", "--all", "--check"]))?;
+    crate::shim_check::run()?;
+    step(
+        "clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "docs",
+        cargo()
+            .args(["doc", "--workspace", "--no-deps", "--quiet"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
+    step(
+        "tests",
+        cargo().args(["test", "--workspace", "--all-targets", "--release"]),
+    )?;
+    step("doctests", cargo().args(["test", "--workspace", "--doc"]))?;
+    crate::loom::run(&[])?;
+    eprintln!("\nxtask ci: all checks passed");
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `cargo xtask <task>`: all of weft's automation, one module per task.
+//!
+//! - `ci`: formatting, clippy, docs, every test, then the loom models.
+//! - `loom [--preemptions N]`: the loom models alone, in their own target dir.
+//! - `bench [--quick]`: the side-by-side benchmarks against the peers.
+
+mod bench;
+mod ci;
+mod cmd;
+mod loom;
+mod shim_check;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  ci                      fmt --check, clippy -D warnings, docs, all tests, loom models
+  loom [--preemptions N]  loom models only (release, own target dir; default N = 2)
+  bench [--quick]         side-by-side benchmarks of weft and its peers
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci::run(),
+        Some("loom") => loom::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
