@@ -3,7 +3,7 @@
 //! | Python | weft |
 //! |---|---|
 //! | `threading.Lock` | [`Lock<T>`] |
-//! | `threading.RLock` | `RLock<T>` |
+//! | `threading.RLock` | [`RLock<T>`] |
 //! | `threading.Condition` | [`Condition<T>`] |
 //! | `threading.Event` | `Event` |
 //! | `threading.Semaphore` / `BoundedSemaphore` | `Semaphore` / `BoundedSemaphore` |
@@ -28,9 +28,11 @@ mod condition;
 mod error;
 mod lock;
 mod raw;
+mod rlock;
 mod stop;
 
 pub use condition::{Condition, ConditionGuard};
 pub use error::Stopped;
 pub use lock::{Lock, LockGuard};
+pub use rlock::{RLock, RLockGuard};
 pub use stop::StopToken;

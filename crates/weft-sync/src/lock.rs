@@ -76,7 +76,7 @@ impl<T> Lock<T> {
     /// Locks, parking the thread until the lock is free.
     ///
     /// Calling it again from the thread that holds the lock deadlocks, as in Python;
-    /// use `RLock` for a lock one thread may take again.
+    /// use [`RLock`](crate::RLock) for a lock one thread may take again.
     ///
     /// # Examples
     ///

@@ -5,6 +5,8 @@ fn sync_is_weft_sync() {
     let lock = weft::sync::Lock::new(1);
     let cond = weft::sync::Condition::new(());
     let token = weft::sync::StopToken::new();
+    let rlock = weft::sync::RLock::new(2);
+    assert_eq!(*rlock.lock(), 2);
     assert_eq!(*lock.lock(), 1);
     assert!(!cond.lock().notify_one());
     assert!(!token.is_stopped());
