@@ -1,0 +1,46 @@
+//! `cargo xtask bench`: weft and its peers on the same workloads, in one run.
+//!
+//! Every workload runs each system for several samples, interleaved (system A, B, C,
+//! A, B, C, ...) so that machine noise hits all of them alike, and reports the median,
+//! min and max throughput and the ratio of each system to the best peer. Each
+//! workload checks its own result: a benchmark that computes a wrong answer fails.
+//!
+//! Usage: `weft-benches [--quick] [FILTER]` (FILTER selects groups by substring).
+#![allow(
+    clippy::disallowed_types,
+    reason = "the peers under comparison are std's own primitives"
+)]
+
+mod harness;
+mod report;
+mod sync_lock;
+
+use std::process::ExitCode;
+
+use harness::Config;
+
+fn main() -> ExitCode {
+    let mut config = Config::full();
+    let mut filter = None;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--quick" => config = Config::quick(),
+            "-h" | "--help" => {
+                println!("usage: weft-benches [--quick] [FILTER]");
+                return ExitCode::SUCCESS;
+            }
+            other if !other.starts_with('-') => filter = Some(other.to_owned()),
+            other => {
+                eprintln!("unknown flag {other}; usage: weft-benches [--quick] [FILTER]");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let selected = |group: &str| filter.as_deref().is_none_or(|f| group.contains(f));
+
+    let mut results = Vec::new();
+    if selected("lock") {
+        results.extend(sync_lock::run(&config));
+    }
+    report::print_and_save(&results, &config)
+}
