@@ -31,6 +31,15 @@ use crate::{StopToken, Stopped};
 /// assert_eq!(counter.into_inner(), 4);
 /// ```
 ///
+/// A lock is shared between threads only if its data may move between them:
+///
+/// ```compile_fail
+/// let lock = weft::sync::Lock::new(std::rc::Rc::new(0)); // `Rc` is not `Send`
+/// std::thread::scope(|s| {
+///     s.spawn(|| lock.lock()); // error: `Lock<Rc<i32>>` cannot be shared between threads
+/// });
+/// ```
+///
 /// # Differences from Python's `threading.Lock`
 ///
 /// - The lock owns its data: `with lock:` around shared state becomes
