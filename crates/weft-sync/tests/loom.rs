@@ -8,3 +8,5 @@ mod condition;
 mod lock;
 #[path = "loom/rlock.rs"]
 mod rlock;
+#[path = "loom/stop.rs"]
+mod stop;
