@@ -7,7 +7,7 @@
 //! | `threading.Condition` | [`Condition<T>`] |
 //! | `threading.Event` | `Event` |
 //! | `threading.Semaphore` / `BoundedSemaphore` | `Semaphore` / `BoundedSemaphore` |
-//! | `threading.Barrier` | `Barrier` |
+//! | `threading.Barrier` | [`Barrier`] |
 //! | `queue.Queue` / `LifoQueue` / `PriorityQueue` | `Queue` / `LifoQueue` / `PriorityQueue` |
 //! | (none: a sentinel or a polling loop) | [`StopToken`] |
 //!
@@ -24,13 +24,15 @@
 //! it correct are described in `src/raw/README.md`; loom models in `tests/loom/` check
 //! them under every interleaving.
 
+mod barrier;
 mod condition;
 mod error;
 mod lock;
 mod raw;
 mod stop;
 
+pub use barrier::Barrier;
 pub use condition::{Condition, ConditionGuard};
-pub use error::Stopped;
+pub use error::{BarrierError, ConfigError, Stopped};
 pub use lock::{Lock, LockGuard};
 pub use stop::StopToken;
