@@ -7,7 +7,7 @@
 //! | `threading.Condition` | [`Condition<T>`] |
 //! | `threading.Event` | `Event` |
 //! | `threading.Semaphore` / `BoundedSemaphore` | `Semaphore` / `BoundedSemaphore` |
-//! | `threading.Barrier` | `Barrier` |
+//! | `threading.Barrier` | [`Barrier`] |
 //! | `queue.Queue` / `LifoQueue` / `PriorityQueue` | `Queue` / `LifoQueue` / `PriorityQueue` |
 //! | (none: a sentinel or a polling loop) | [`StopToken`] |
 //!
@@ -24,6 +24,7 @@
 //! it correct are described in `src/raw/README.md`; loom models in `tests/loom/` check
 //! them under every interleaving.
 
+mod barrier;
 mod condition;
 mod error;
 mod lock;
@@ -31,8 +32,9 @@ mod raw;
 mod rlock;
 mod stop;
 
+pub use barrier::Barrier;
 pub use condition::{Condition, ConditionGuard};
-pub use error::Stopped;
+pub use error::{BarrierError, ConfigError, Stopped};
 pub use lock::{Lock, LockGuard};
 pub use rlock::{RLock, RLockGuard};
 pub use stop::StopToken;

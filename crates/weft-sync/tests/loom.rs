@@ -2,6 +2,8 @@
 //! `src/raw/README.md`, one module per primitive. Run with `cargo xtask loom`.
 #![cfg(weft_loom)]
 
+#[path = "loom/barrier.rs"]
+mod barrier;
 #[path = "loom/condition.rs"]
 mod condition;
 #[path = "loom/lock.rs"]

@@ -11,4 +11,7 @@ fn sync_is_weft_sync() {
     assert!(!cond.lock().notify_one());
     assert!(!token.is_stopped());
     let _: Option<weft::sync::Stopped> = None;
+    assert_eq!(weft::sync::Barrier::new(1).map(|b| b.wait()), Ok(Ok(0)));
+    let _: Option<weft::sync::BarrierError> = None;
+    let _: Option<weft::sync::ConfigError> = None;
 }
