@@ -9,4 +9,16 @@ fn sync_is_weft_sync() {
     assert!(!cond.lock().notify_one());
     assert!(!token.is_stopped());
     let _: Option<weft::sync::Stopped> = None;
+    assert_eq!(weft::sync::Queue::<u8>::unbounded().try_put(1), Ok(()));
+    assert_eq!(weft::sync::LifoQueue::<u8>::unbounded().try_put(1), Ok(()));
+    assert_eq!(
+        weft::sync::PriorityQueue::<u8>::unbounded().try_put(1),
+        Ok(())
+    );
+    let _: Option<(
+        weft::sync::ConfigError,
+        weft::sync::PutError<u8>,
+        weft::sync::GetError,
+    )> = None;
+    let _: Option<(weft::sync::QueueJoinError, weft::sync::TaskDoneError)> = None;
 }
