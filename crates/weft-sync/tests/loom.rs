@@ -6,3 +6,5 @@
 mod condition;
 #[path = "loom/lock.rs"]
 mod lock;
+#[path = "loom/queue.rs"]
+mod queue;
