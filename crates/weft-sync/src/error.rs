@@ -1,5 +1,7 @@
 //! Every error weft-sync returns. Each message says what happened and what to do.
 
+use std::fmt;
+
 use thiserror::Error;
 
 /// A stop-aware wait ended because its [`StopToken`](crate::StopToken) fired.
@@ -26,9 +28,10 @@ pub struct Stopped;
 /// # Examples
 ///
 /// ```
-/// use weft::sync::{Barrier, ConfigError};
+/// use weft::sync::{Barrier, ConfigError, Queue};
 ///
 /// assert_eq!(Barrier::new(0).err(), Some(ConfigError::ZeroParties));
+/// assert_eq!(Queue::<i32>::bounded(0).err(), Some(ConfigError::ZeroCapacity));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
 #[non_exhaustive]
@@ -87,3 +90,124 @@ pub enum BarrierError {
     )]
     LastParty,
 }
+
+/// A `put` on a queue failed; the item is handed back.
+///
+/// # Examples
+///
+/// ```
+/// use weft::sync::{PutError, Queue};
+///
+/// let q = Queue::bounded(1)?;
+/// q.put("a")?;
+/// let err = q.try_put("b").unwrap_err();
+/// assert!(matches!(err, PutError::Full(_)));
+/// assert_eq!(err.into_inner(), "b");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Error)]
+pub enum PutError<T> {
+    /// The queue was full (`try_put`).
+    #[error("the queue is full; wait with put() or put_timeout(), or make the queue larger")]
+    Full(T),
+    /// The queue stayed full until the timeout passed (`put_timeout`).
+    #[error("the queue stayed full until the timeout passed; retry, or make the queue larger")]
+    TimedOut(T),
+    /// The queue was shut down; it takes no more items.
+    #[error("the queue was shut down and takes no more items")]
+    ShutDown(T),
+    /// The StopToken fired while the put waited for room.
+    #[error("the put was stopped because its StopToken fired; the item was not queued")]
+    Stopped(T),
+}
+
+impl<T> PutError<T> {
+    /// Gives back the item that was not queued.
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Full(item)
+            | Self::TimedOut(item)
+            | Self::ShutDown(item)
+            | Self::Stopped(item) => item,
+        }
+    }
+}
+
+impl<T> fmt::Debug for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "Full(..)",
+            Self::TimedOut(_) => "TimedOut(..)",
+            Self::ShutDown(_) => "ShutDown(..)",
+            Self::Stopped(_) => "Stopped(..)",
+        })
+    }
+}
+
+/// A `get` on a queue returned no item.
+///
+/// # Examples
+///
+/// ```
+/// use weft::sync::{GetError, Queue};
+///
+/// let q: Queue<i32> = Queue::unbounded();
+/// assert_eq!(q.try_get(), Err(GetError::Empty));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
+pub enum GetError {
+    /// The queue was empty (`try_get`).
+    #[error("the queue is empty; wait with get() or get_timeout()")]
+    Empty,
+    /// The queue stayed empty until the timeout passed (`get_timeout`).
+    #[error("the queue stayed empty until the timeout passed")]
+    TimedOut,
+    /// The queue was shut down and is empty (or was shut down with `immediate`).
+    #[error("the queue was shut down and has no more items")]
+    ShutDown,
+    /// The StopToken fired while the get waited for an item.
+    #[error("the get was stopped because its StopToken fired")]
+    Stopped,
+}
+
+/// `Queue::join` ended before every item was marked done.
+///
+/// # Examples
+///
+/// ```
+/// use weft::sync::{Queue, QueueJoinError};
+///
+/// let q = Queue::unbounded();
+/// q.put(1)?;
+/// q.shutdown(true);
+/// assert_eq!(q.join(), Err(QueueJoinError::ShutDown));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
+pub enum QueueJoinError {
+    /// The queue was shut down with `immediate`, dropping the unfinished items.
+    #[error("the queue was shut down immediately; its unfinished items were dropped")]
+    ShutDown,
+    /// The join's timeout passed first (`join_timeout`).
+    #[error("items were still unfinished when the timeout passed")]
+    TimedOut,
+    /// The StopToken fired while the join waited.
+    #[error("the join was stopped because its StopToken fired")]
+    Stopped,
+}
+
+/// `task_done` was called more times than items were put.
+///
+/// # Examples
+///
+/// ```
+/// use weft::sync::{Queue, TaskDoneError};
+///
+/// let q: Queue<i32> = Queue::unbounded();
+/// assert_eq!(q.task_done(), Err(TaskDoneError));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
+#[error(
+    "task_done() called more times than items were put; call it once per item taken with get()"
+)]
+pub struct TaskDoneError;

@@ -8,7 +8,7 @@
 //! | `threading.Event` | `Event` |
 //! | `threading.Semaphore` / `BoundedSemaphore` | `Semaphore` / `BoundedSemaphore` |
 //! | `threading.Barrier` | [`Barrier`] |
-//! | `queue.Queue` / `LifoQueue` / `PriorityQueue` | `Queue` / `LifoQueue` / `PriorityQueue` |
+//! | `queue.Queue` / `LifoQueue` / `PriorityQueue` | [`Queue<T>`] / [`LifoQueue<T>`] / [`PriorityQueue<T>`] |
 //! | (none: a sentinel or a polling loop) | [`StopToken`] |
 //!
 //! Every blocking operation comes in four forms: blocking (`lock`, `get`, `wait`),
@@ -28,13 +28,17 @@ mod barrier;
 mod condition;
 mod error;
 mod lock;
+mod queue;
 mod raw;
 mod rlock;
 mod stop;
 
 pub use barrier::Barrier;
 pub use condition::{Condition, ConditionGuard};
-pub use error::{BarrierError, ConfigError, Stopped};
+pub use error::{
+    BarrierError, ConfigError, GetError, PutError, QueueJoinError, Stopped, TaskDoneError,
+};
 pub use lock::{Lock, LockGuard};
+pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use rlock::{RLock, RLockGuard};
 pub use stop::StopToken;

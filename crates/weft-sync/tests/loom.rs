@@ -8,6 +8,8 @@ mod barrier;
 mod condition;
 #[path = "loom/lock.rs"]
 mod lock;
+#[path = "loom/queue.rs"]
+mod queue;
 #[path = "loom/rlock.rs"]
 mod rlock;
 #[path = "loom/stop.rs"]

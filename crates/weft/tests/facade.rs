@@ -14,4 +14,16 @@ fn sync_is_weft_sync() {
     assert_eq!(weft::sync::Barrier::new(1).map(|b| b.wait()), Ok(Ok(0)));
     let _: Option<weft::sync::BarrierError> = None;
     let _: Option<weft::sync::ConfigError> = None;
+    assert_eq!(weft::sync::Queue::<u8>::unbounded().try_put(1), Ok(()));
+    assert_eq!(weft::sync::LifoQueue::<u8>::unbounded().try_put(1), Ok(()));
+    assert_eq!(
+        weft::sync::PriorityQueue::<u8>::unbounded().try_put(1),
+        Ok(())
+    );
+    let _: Option<(
+        weft::sync::ConfigError,
+        weft::sync::PutError<u8>,
+        weft::sync::GetError,
+    )> = None;
+    let _: Option<(weft::sync::QueueJoinError, weft::sync::TaskDoneError)> = None;
 }

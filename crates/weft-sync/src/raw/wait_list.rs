@@ -20,6 +20,11 @@ impl WaitList {
         }
     }
 
+    /// How many waiters are queued.
+    pub(crate) fn len(&self) -> usize {
+        self.waiters.len()
+    }
+
     /// Appends `waiter`.
     pub(crate) fn push(&mut self, waiter: Arc<Waiter>) {
         self.waiters.push_back(waiter);
