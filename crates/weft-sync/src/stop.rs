@@ -21,18 +21,16 @@ use weft_shim::thread::Thread;
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft::sync::{Lock, StopToken, Stopped};
+/// use weft::sync::{GetError, Queue, StopToken};
 ///
-/// let lock = Lock::new(0);
+/// let jobs: Queue<u32> = Queue::unbounded();
 /// let token = StopToken::new();
-/// let held = lock.lock();
 /// std::thread::scope(|s| {
-///     let waiter = s.spawn(|| lock.lock_stoppable(&token).map(|_| ()));
+///     let worker = s.spawn(|| jobs.get_stoppable(&token));
 ///     std::thread::sleep(Duration::from_millis(10));
-///     token.stop(); // the waiter is parked on the lock; this wakes it
-///     assert_eq!(waiter.join().unwrap(), Err(Stopped));
+///     token.stop(); // the worker is parked in `get`; this wakes it
+///     assert_eq!(worker.join().unwrap(), Err(GetError::Stopped));
 /// });
-/// drop(held);
 /// ```
 ///
 /// # Differences from Python

@@ -4,14 +4,17 @@
 //! own answer, so the tour doubles as a smoke test.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
-use weft::sync::{Condition, Lock, StopToken, Stopped};
+use weft::sync::{Barrier, Condition, GetError, Lock, Queue, StopToken, Stopped};
 
 fn main() {
     println!("weft tour\n");
     lock_section();
     condition_section();
+    barrier_section();
+    queue_section();
     stop_token_section();
     println!("\ntour complete");
 }
@@ -82,6 +85,71 @@ fn condition_section() {
     });
     assert_eq!(sum, 5050);
     println!("   consumer received 1..=100, sum {sum}");
+}
+
+/// `threading.Barrier`: workers compute in phases; the action merges each phase.
+fn barrier_section() {
+    println!("== Barrier: four workers sum a table in two phases, in step");
+    // The action runs once per cycle, in the last thread to arrive, before anyone is
+    // released; it may only hold 'static data, hence the `Arc`s.
+    let partials = Arc::new(Lock::new([0u64; 4]));
+    let totals = Arc::new(Lock::new(Vec::new()));
+    let barrier = {
+        let (partials, totals) = (Arc::clone(&partials), Arc::clone(&totals));
+        Barrier::new(4)
+            .expect("four parties is a valid barrier")
+            .with_action(move || totals.lock().push(partials.lock().iter().sum::<u64>()))
+    };
+    let table: Vec<u64> = (1..=1_000).collect();
+    std::thread::scope(|s| {
+        for worker in 0..4 {
+            let (table, partials, barrier) = (&table, &partials, &barrier);
+            s.spawn(move || {
+                for phase in 1..=2u64 {
+                    let chunk = &table[worker * 250..(worker + 1) * 250];
+                    partials.lock()[worker] = chunk.iter().map(|x| x * phase).sum();
+                    barrier.wait().expect("nobody aborts this barrier");
+                }
+            });
+        }
+    });
+    let totals = totals.lock().clone();
+    assert_eq!(totals, [500_500, 1_001_000]);
+    println!("   phase totals {totals:?}, merged by the barrier action once per phase");
+}
+
+/// `queue.Queue`: a bounded work queue with `task_done`/`join`, then `shutdown`.
+fn queue_section() {
+    println!(
+        "== Queue: three workers drain a bounded queue; join() waits for the last task_done()"
+    );
+    let jobs = Queue::bounded(8).expect("a capacity of 8 is valid");
+    let done = Lock::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                loop {
+                    match jobs.get() {
+                        Ok(n) => {
+                            done.lock().push(n * n);
+                            jobs.task_done().expect("one task_done per get");
+                        }
+                        Err(GetError::ShutDown) => return,
+                        Err(other) => panic!("unexpected {other}"),
+                    }
+                }
+            });
+        }
+        for n in 1..=50u64 {
+            jobs.put(n).expect("the queue is open"); // blocks while 8 are waiting
+        }
+        jobs.join().expect("the queue is not shut down immediately");
+        println!("   join() returned: all 50 jobs were taken and marked done");
+        jobs.shutdown(false); // wakes the idle workers with ShutDown
+    });
+    let sum: u64 = done.into_inner().iter().sum();
+    assert_eq!(sum, (1..=50u64).map(|n| n * n).sum());
+    println!("   sum of squares {sum}");
 }
 
 /// `StopToken`: a thread parked on a lock is woken and told to stop.
