@@ -5,7 +5,7 @@
 //! | `threading.Lock` | [`Lock<T>`] |
 //! | `threading.RLock` | `RLock<T>` |
 //! | `threading.Condition` | [`Condition<T>`] |
-//! | `threading.Event` | `Event` |
+//! | `threading.Event` | [`Event`] |
 //! | `threading.Semaphore` / `BoundedSemaphore` | `Semaphore` / `BoundedSemaphore` |
 //! | `threading.Barrier` | `Barrier` |
 //! | `queue.Queue` / `LifoQueue` / `PriorityQueue` | `Queue` / `LifoQueue` / `PriorityQueue` |
@@ -26,11 +26,13 @@
 
 mod condition;
 mod error;
+mod event;
 mod lock;
 mod raw;
 mod stop;
 
 pub use condition::{Condition, ConditionGuard};
 pub use error::Stopped;
+pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use stop::StopToken;

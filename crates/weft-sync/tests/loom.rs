@@ -4,5 +4,7 @@
 
 #[path = "loom/condition.rs"]
 mod condition;
+#[path = "loom/event.rs"]
+mod event;
 #[path = "loom/lock.rs"]
 mod lock;

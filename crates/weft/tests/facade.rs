@@ -9,4 +9,5 @@ fn sync_is_weft_sync() {
     assert!(!cond.lock().notify_one());
     assert!(!token.is_stopped());
     let _: Option<weft::sync::Stopped> = None;
+    assert!(!weft::sync::Event::new().is_set());
 }
