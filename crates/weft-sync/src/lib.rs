@@ -6,7 +6,7 @@
 //! | `threading.RLock` | `RLock<T>` |
 //! | `threading.Condition` | [`Condition<T>`] |
 //! | `threading.Event` | [`Event`] |
-//! | `threading.Semaphore` / `BoundedSemaphore` | `Semaphore` / `BoundedSemaphore` |
+//! | `threading.Semaphore` / `BoundedSemaphore` | [`Semaphore`] / [`BoundedSemaphore`] |
 //! | `threading.Barrier` | `Barrier` |
 //! | `queue.Queue` / `LifoQueue` / `PriorityQueue` | `Queue` / `LifoQueue` / `PriorityQueue` |
 //! | (none: a sentinel or a polling loop) | [`StopToken`] |
@@ -29,10 +29,12 @@ mod error;
 mod event;
 mod lock;
 mod raw;
+mod semaphore;
 mod stop;
 
 pub use condition::{Condition, ConditionGuard};
-pub use error::Stopped;
+pub use error::{ReleaseError, Stopped};
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
+pub use semaphore::{BoundedSemaphore, Semaphore, SemaphorePermit};
 pub use stop::StopToken;

@@ -8,3 +8,5 @@ mod condition;
 mod event;
 #[path = "loom/lock.rs"]
 mod lock;
+#[path = "loom/semaphore.rs"]
+mod semaphore;
