@@ -21,6 +21,16 @@ pub mod thread {
 
     use crate::time::{Duration, advance_clock};
 
+    /// One CPU: a model explores interleavings, not parallel speed, and code that
+    /// spins longer on several CPUs should keep its loom state space small.
+    ///
+    /// # Errors
+    ///
+    /// Never; the signature matches `std::thread::available_parallelism`.
+    pub fn available_parallelism() -> std::io::Result<std::num::NonZeroUsize> {
+        Ok(std::num::NonZeroUsize::MIN)
+    }
+
     /// Models a timed park: yields to the scheduler (so any other thread may run,
     /// including one that unparks this one) and then advances this thread's virtual
     /// clock by `timeout`, so a deadline computed before the park has passed after it.

@@ -16,8 +16,8 @@ pub mod sync {
 /// Threads: `std`'s spawn, park and unpark.
 pub mod thread {
     pub use std::thread::{
-        Builder, JoinHandle, Thread, ThreadId, current, panicking, park, park_timeout, sleep,
-        spawn, yield_now,
+        Builder, JoinHandle, Thread, ThreadId, available_parallelism, current, panicking, park,
+        park_timeout, sleep, spawn, yield_now,
     };
 }
 

@@ -48,6 +48,42 @@ pub enum ConfigError {
     ZeroCapacity,
 }
 
+/// Releasing a semaphore failed; no permit was added.
+///
+/// # Examples
+///
+/// ```
+/// use weft::sync::{BoundedSemaphore, ReleaseError};
+///
+/// let sem = BoundedSemaphore::new(1);
+/// assert!(matches!(sem.release(1), Err(ReleaseError::PastBound { .. })));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
+#[non_exhaustive]
+pub enum ReleaseError {
+    /// A `BoundedSemaphore` would hold more permits than it started with, counting
+    /// the permits that live `SemaphorePermit`s will give back when dropped.
+    #[error(
+        "releasing {requested} permit(s) would push the semaphore past its bound of {bound} ({available} free, any others held by live permits, which give theirs back on drop): it was released more often than acquired; release only permits taken with acquire().forget(), or use Semaphore, which has no bound"
+    )]
+    PastBound {
+        /// The start value, which the count may not exceed.
+        bound: usize,
+        /// Permits available before this release.
+        available: usize,
+        /// Permits this release tried to add.
+        requested: usize,
+    },
+    /// The count would overflow `Semaphore::MAX_PERMITS`.
+    #[error(
+        "releasing {requested} permit(s) would overflow the permit count (at most usize::MAX / 2); release fewer"
+    )]
+    Overflow {
+        /// Permits this release tried to add.
+        requested: usize,
+    },
+}
+
 /// A barrier wait (or withdrawal) did not complete.
 ///
 /// [`Broken`](Self::Broken), [`TimedOut`](Self::TimedOut) and

@@ -5,8 +5,8 @@
 //! | `threading.Lock` | [`Lock<T>`] |
 //! | `threading.RLock` | [`RLock<T>`] |
 //! | `threading.Condition` | [`Condition<T>`] |
-//! | `threading.Event` | `Event` |
-//! | `threading.Semaphore` / `BoundedSemaphore` | `Semaphore` / `BoundedSemaphore` |
+//! | `threading.Event` | [`Event`] |
+//! | `threading.Semaphore` / `BoundedSemaphore` | [`Semaphore`] / [`BoundedSemaphore`] |
 //! | `threading.Barrier` | [`Barrier`] |
 //! | `queue.Queue` / `LifoQueue` / `PriorityQueue` | [`Queue<T>`] / [`LifoQueue<T>`] / [`PriorityQueue<T>`] |
 //! | (none: a sentinel or a polling loop) | [`StopToken`] |
@@ -27,18 +27,23 @@
 mod barrier;
 mod condition;
 mod error;
+mod event;
 mod lock;
 mod queue;
 mod raw;
 mod rlock;
+mod semaphore;
 mod stop;
 
 pub use barrier::Barrier;
 pub use condition::{Condition, ConditionGuard};
 pub use error::{
-    BarrierError, ConfigError, GetError, PutError, QueueJoinError, Stopped, TaskDoneError,
+    BarrierError, ConfigError, GetError, PutError, QueueJoinError, ReleaseError, Stopped,
+    TaskDoneError,
 };
+pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use rlock::{RLock, RLockGuard};
+pub use semaphore::{BoundedSemaphore, Semaphore, SemaphorePermit};
 pub use stop::StopToken;

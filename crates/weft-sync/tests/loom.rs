@@ -6,11 +6,15 @@
 mod barrier;
 #[path = "loom/condition.rs"]
 mod condition;
+#[path = "loom/event.rs"]
+mod event;
 #[path = "loom/lock.rs"]
 mod lock;
 #[path = "loom/queue.rs"]
 mod queue;
 #[path = "loom/rlock.rs"]
 mod rlock;
+#[path = "loom/semaphore.rs"]
+mod semaphore;
 #[path = "loom/stop.rs"]
 mod stop;

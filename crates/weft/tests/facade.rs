@@ -26,4 +26,9 @@ fn sync_is_weft_sync() {
         weft::sync::GetError,
     )> = None;
     let _: Option<(weft::sync::QueueJoinError, weft::sync::TaskDoneError)> = None;
+    assert!(!weft::sync::Event::new().is_set());
+    assert_eq!(weft::sync::Semaphore::new(1).available_permits(), 1);
+    assert_eq!(weft::sync::BoundedSemaphore::new(1).bound(), 1);
+    let _: Option<weft::sync::SemaphorePermit<'static>> = None;
+    let _: Option<weft::sync::ReleaseError> = None;
 }

@@ -42,6 +42,11 @@ impl WaitList {
         }
     }
 
+    /// Whether no waiter is queued.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.waiters.is_empty()
+    }
+
     /// Wakes the longest waiter; `false` if there was none.
     pub(crate) fn notify_one(&mut self) -> bool {
         match self.waiters.pop_front() {
