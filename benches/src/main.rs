@@ -13,6 +13,7 @@
 
 mod harness;
 mod report;
+mod sync_event;
 mod sync_lock;
 
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ fn main() -> ExitCode {
     let mut results = Vec::new();
     if selected("lock") {
         results.extend(sync_lock::run(&config));
+    }
+    if selected("event") {
+        results.extend(sync_event::run(&config));
     }
     report::print_and_save(&results, &config)
 }
