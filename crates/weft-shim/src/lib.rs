@@ -18,6 +18,8 @@
 )]
 #![deny(unsafe_code)]
 
+mod thread_id;
+
 #[cfg(not(weft_loom))]
 mod std_impl;
 #[cfg(not(weft_loom))]
