@@ -335,9 +335,14 @@ impl<T> ConditionGuard<'_, T> {
 
     /// Like [`wait_for`](Self::wait_for), ending early when `stop` fires.
     ///
+    /// After a stop the predicate is checked once more with the lock held again (as
+    /// [`wait_for_timeout`](Self::wait_for_timeout) does after its timeout), so a state
+    /// that became true while the waiter was being stopped is not reported as a stop.
+    ///
     /// # Errors
     ///
-    /// [`Stopped`] if the token fired while the predicate was still `false`.
+    /// [`Stopped`] if the token fired and the predicate was still `false` once the
+    /// lock was held again.
     ///
     /// # Examples
     ///
@@ -358,7 +363,11 @@ impl<T> ConditionGuard<'_, T> {
                 return Ok(());
             }
             if self.park(None, Some(stop)) == WakeReason::Stopped {
-                return Err(Stopped);
+                return if predicate(self) {
+                    Ok(())
+                } else {
+                    Err(Stopped)
+                };
             }
         }
     }
