@@ -48,6 +48,13 @@ use crate::{Lock, LockGuard, StopToken, Stopped};
 /// cond.wait(); // error: no method named `wait` found for `Condition<bool>`
 /// ```
 ///
+/// Nor does notifying without it:
+///
+/// ```compile_fail
+/// let cond = weft::sync::Condition::new(false);
+/// cond.notify_all(); // error: no method named `notify_all` found for `Condition<bool>`
+/// ```
+///
 /// # Differences from Python's `threading.Condition`
 ///
 /// - The condition owns its lock and its data (`Condition(lock)` sharing a lock
@@ -196,6 +203,18 @@ impl<T: fmt::Debug> fmt::Debug for Condition<T> {
 
 /// The lock of a [`Condition`], held: gives access to the data, and is where
 /// waiting and notifying happen. Unlocks when dropped; cannot leave its thread.
+///
+/// # Examples
+///
+/// ```
+/// let cond = weft::sync::Condition::new(0);
+/// let mut guard = cond.lock();
+/// *guard += 1; // `DerefMut` reaches the data
+/// guard.notify_all(); // nobody waits: a no-op
+/// assert_eq!(*guard, 1);
+/// ```
+///
+/// A guard cannot be sent to another thread:
 ///
 /// ```compile_fail
 /// let cond = weft::sync::Condition::new(0);

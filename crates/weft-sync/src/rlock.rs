@@ -310,7 +310,20 @@ impl<T: fmt::Debug> fmt::Debug for RLock<T> {
 }
 
 /// One level of an [`RLock`] held by the current thread; gives `&T`, releases the
-/// level when dropped, and cannot leave its thread.
+/// level when dropped, and cannot leave its thread (see [`RLock`]).
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+///
+/// let lock = weft::sync::RLock::new(Cell::new(0));
+/// let outer = lock.lock();
+/// let inner = lock.lock(); // a second level, same thread
+/// inner.set(outer.get() + 1); // guards give `&T`: mutate through a `Cell`
+/// drop((inner, outer)); // the last level unlocks
+/// assert!(!lock.is_locked());
+/// ```
 #[must_use = "the level is released as soon as the guard is dropped"]
 pub struct RLockGuard<'a, T> {
     lock: &'a RLock<T>,

@@ -91,6 +91,22 @@ impl StopToken {
     }
 
     /// Whether [`stop`](Self::stop) has been called on this token or a clone.
+    ///
+    /// # Examples
+    ///
+    /// A worker that checks its token between steps:
+    ///
+    /// ```
+    /// let token = weft::sync::StopToken::new();
+    /// let mut steps = 0;
+    /// while !token.is_stopped() {
+    ///     steps += 1;
+    ///     if steps == 3 {
+    ///         token.stop(); // in real code, another thread calls this
+    ///     }
+    /// }
+    /// assert_eq!(steps, 3);
+    /// ```
     #[must_use]
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
