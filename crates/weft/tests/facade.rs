@@ -12,3 +12,11 @@ fn sync_is_weft_sync() {
     assert!(!token.is_stopped());
     let _: Option<weft::sync::Stopped> = None;
 }
+
+#[test]
+fn thread_is_weft_thread() {
+    let seven = weft::thread::Thread::new(|| 7).start().map(|h| h.join());
+    assert_eq!(seven.unwrap().unwrap(), 7);
+    assert_eq!(weft::thread::main_thread().ident(), 1);
+    let _: Option<weft::thread::JoinError> = None;
+}
