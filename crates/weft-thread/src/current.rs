@@ -72,7 +72,8 @@ pub(crate) fn inherited_daemon() -> bool {
 
 /// The calling thread: its name, ident, OS id and daemon flag.
 ///
-/// Inside a thread weft started it is that thread. In the main thread it is
+/// Inside a thread weft started it is that thread (inside a timer callback, the
+/// thread running it, named after the timer). In the main thread it is
 /// [`main_thread`]. In any other thread it is a *dummy*, as Python calls it: named
 /// after the std thread (or `Dummy-N`), a daemon, always alive.
 ///
@@ -104,8 +105,9 @@ pub fn main_thread() -> ThreadInfo {
 }
 
 /// Every thread alive now: the main thread first, then each weft thread that has
-/// been started and has not finished, in the order they were started. Does not
-/// include threads weft did not start.
+/// been started and has not finished, in the order they were started. Includes the
+/// shared timer thread (`weft-timer`) while it runs; does not include threads weft
+/// did not start.
 ///
 /// # Examples
 ///

@@ -44,7 +44,7 @@ pub enum SpawnError {
     ExitHook,
 }
 
-/// A thread panicked: its message and its thread's name.
+/// A thread (or a timer callback) panicked: its message and its thread's name.
 ///
 /// The panic was also reported to the excepthook (see
 /// [`set_excepthook`](crate::set_excepthook)) in the thread itself, as Python does.
@@ -134,7 +134,8 @@ impl Panicked {
     }
 }
 
-/// Why [`JoinHandle::join`](crate::JoinHandle::join) returned no result.
+/// Why [`JoinHandle::join`](crate::JoinHandle::join) (or
+/// [`TimerHandle::join`](crate::TimerHandle::join)) returned no result.
 ///
 /// # Examples
 ///
@@ -181,4 +182,27 @@ impl JoinError {
             Self::CurrentThread { .. } => None,
         }
     }
+}
+
+/// A [`Timer`](crate::Timer) could not be started.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::thread::{Timer, TimerError};
+///
+/// let err = Timer::every(Duration::ZERO, || ()).start().unwrap_err();
+/// assert!(matches!(err, TimerError::ZeroInterval));
+/// ```
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TimerError {
+    /// A periodic timer was given a zero interval, which would run its callback in a
+    /// busy loop.
+    #[error("a periodic timer needs a non-zero interval; give Timer::every a positive Duration")]
+    ZeroInterval,
+    /// The shared timer thread could not be started, or the exit hook registered.
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
 }

@@ -1,6 +1,6 @@
 //! What happens to a panic in a weft thread: Python's `threading.excepthook`.
 //!
-//! Each thread body runs under `catch_unwind`. A panic is
+//! Each thread body (and each timer callback) runs under `catch_unwind`. A panic is
 //! turned into [`Panicked`] for whoever joins the thread, and reported, in the
 //! panicking thread, to the excepthook: [`default_excepthook`] unless
 //! [`set_excepthook`] installed another.
@@ -9,8 +9,9 @@
 //!
 //! std's panic hook prints `thread '<name>' panicked at ...` for every panic, before
 //! anybody can catch it; with the excepthook's report that would say everything
-//! twice. So when the first weft thread starts, weft wraps the panic hook
-//! that is installed at that moment, once: while a weft thread body is running, the wrapper records where the panic happened (and a backtrace, when
+//! twice. So when the first weft thread or timer starts, weft wraps the panic hook
+//! that is installed at that moment, once: while a weft thread body or timer callback
+//! is running, the wrapper records where the panic happened (and a backtrace, when
 //! `RUST_BACKTRACE` asks for one) for the excepthook and prints nothing; for every
 //! other panic it calls the hook it wrapped. Consequences, chosen deliberately:
 //!
@@ -70,7 +71,7 @@ pub struct ExceptHookArgs {
 }
 
 impl ExceptHookArgs {
-    /// The name of the thread that panicked.
+    /// The name of the thread that panicked (for a timer callback: the timer's name).
     ///
     /// # Examples
     ///
@@ -152,7 +153,7 @@ impl ExceptHookArgs {
     }
 }
 
-/// Sends every later panic of a weft thread to `hook` instead of
+/// Sends every later panic of a weft thread or timer callback to `hook` instead of
 /// [`default_excepthook`] (Python's `threading.excepthook = hook`).
 ///
 /// The hook runs in the panicking thread, after its body has unwound and before the
@@ -236,7 +237,7 @@ struct PanicDetails {
 }
 
 weft_shim::thread_local! {
-    /// Set while a weft thread body runs: its panics are reported
+    /// Set while a weft thread body or timer callback runs: its panics are reported
     /// to the excepthook, and the panic hook stays silent.
     #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! has no const form")]
     static REPORTING: Cell<bool> = Cell::new(false);

@@ -2,16 +2,16 @@
 //! [`set_exit_deadline`], and the `atexit` hook that does the same wait when the
 //! process exits. The crate docs describe the behaviour; this is how it is hooked in.
 //!
-//! - When the first non-daemon thread starts, weft registers one function
+//! - When the first non-daemon thread or timer starts, weft registers one function
 //!   with the C runtime's `atexit`. Returning from `main` (the Rust runtime then
 //!   calls `exit`, with 101 after a panic in `main`) and `std::process::exit` both
 //!   run it, on the exiting thread, before the process ends.
-//! - It waits on the registry's condition until no non-daemon thread is
+//! - It waits on the registry's condition until no non-daemon thread or timer is
 //!   left (they may start more non-daemon threads meanwhile; those are waited for
 //!   too), or until the exit deadline passes. Then it returns, `exit` goes on, and
 //!   daemon threads are cut off wherever they are.
 //! - The exiting thread does not wait for itself: when a weft thread calls
-//!   `process::exit`, its own entry is left
+//!   `process::exit`, its own entry (and its timer's, for a timer callback) is left
 //!   out. Its thread-locals are already gone by then (`exit` destroys them before it
 //!   runs `atexit` functions), so it is found by its OS thread id.
 
@@ -21,7 +21,7 @@ use crate::error::SpawnError;
 use crate::registry::wait_until_quiet;
 use crate::runtime::{Runtime, runtime};
 
-/// Waits until no non-daemon weft thread is left, then
+/// Waits until no non-daemon weft thread (and no non-daemon timer) is left, then
 /// returns: what the process does by itself when `main` returns, done on demand.
 ///
 /// Threads started meanwhile are waited for too. The calling thread never waits
@@ -47,7 +47,7 @@ pub fn shutdown() {
 }
 
 /// Like [`shutdown`], giving up after `timeout`; returns `true` if no non-daemon
-/// thread was left.
+/// thread or timer was left.
 ///
 /// # Examples
 ///
@@ -68,7 +68,7 @@ pub fn shutdown_timeout(timeout: Duration) -> bool {
 
 /// Bounds how long the process waits for non-daemon threads when it exits:
 /// `Some(d)` waits at most `d`, then exits anyway and names on stderr the threads
-/// it abandoned; `None` (the default, Python's behaviour) waits for ever.
+/// and timers it abandoned; `None` (the default, Python's behaviour) waits for ever.
 ///
 /// # Examples
 ///

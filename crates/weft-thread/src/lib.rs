@@ -1,5 +1,6 @@
-//! Python's `threading.Thread`, in Rust form: threads with names, idents and daemon
-//! flags, a stop token each, an excepthook, and daemon semantics at exit.
+//! Python's `threading.Thread` and `threading.Timer`, in Rust form: threads with
+//! names, idents and daemon flags, a stop token each, an excepthook, daemon
+//! semantics at exit, and timers served by one shared thread.
 //!
 //! | Python | weft |
 //! |---|---|
@@ -10,6 +11,8 @@
 //! | (none) | [`JoinHandle::stop`], [`stop_token`], [`is_stopped`], [`sleep`] |
 //! | `current_thread()`, `main_thread()`, `enumerate()`, `active_count()` | [`current`], [`main_thread`], [`enumerate`], [`active_count`] |
 //! | `threading.excepthook`, `ExceptHookArgs` | [`set_excepthook`], [`ExceptHookArgs`], [`default_excepthook`] |
+//! | `Timer(d, f).start()`, `t.cancel()` | [`Timer::after(d, f)`](Timer::after)`.start()`, [`TimerHandle::cancel`] |
+//! | (none) | [`Timer::every`]: fixed-rate, no drift |
 //! | `threading._shutdown()` at exit | the same, automatically; [`shutdown`] on demand; [`set_exit_deadline`] |
 //!
 //! # Examples
@@ -37,11 +40,11 @@
 //! # Daemon threads and exit
 //!
 //! As in Python, when `main` returns the process first waits for every running
-//! non-daemon weft thread, then exits; daemon threads are
+//! non-daemon weft thread (and non-daemon [`Timer`]), then exits; daemon threads are
 //! abandoned wherever they are. Threads are non-daemon by default, except that a
 //! thread started from a daemon weft thread is a daemon too.
 //!
-//! This needs no call from you. When the first non-daemon thread starts,
+//! This needs no call from you. When the first non-daemon thread or timer starts,
 //! weft registers a function with the C runtime's `atexit` (once). Returning from
 //! `main` ends in the C runtime's `exit`, and so does [`std::process::exit`]; `exit`
 //! calls that function, which waits on weft's registry until no non-daemon thread is
@@ -51,7 +54,7 @@
 //! is never waited for by itself. [`shutdown`] performs the same wait on demand.
 //!
 //! Beyond Python, [`set_exit_deadline`] bounds that wait: after the deadline the
-//! process exits anyway and names on stderr the threads it abandoned.
+//! process exits anyway and names on stderr the threads and timers it abandoned.
 //!
 //! What happens in the other ways a process ends:
 //!
@@ -80,8 +83,15 @@
 //! excepthook reports it in the thread, by default as Python's
 //! `Exception in thread <name>: <message>` on stderr. To avoid the same panic being
 //! printed twice, weft wraps the std panic hook once so that it stays silent for
-//! panics inside weft threads, and only for those; the
+//! panics inside weft threads and timer callbacks, and only for those; the
 //! [`excepthook`](set_excepthook) docs give the details and the consequences.
+//!
+//! # Timers
+//!
+//! [`Timer::after`] runs a callback once, later; [`Timer::every`] at a fixed rate.
+//! One shared daemon thread waits for all pending timers (a heap ordered by due
+//! time) and hands each run to a short-lived thread named after the timer. The
+//! protocol between cancelling and firing is in `src/timer/README.md`.
 #![deny(unsafe_code)]
 
 mod current;
@@ -94,11 +104,13 @@ mod os;
 mod registry;
 mod runtime;
 mod thread;
+mod timer;
 
 pub use current::{active_count, current, enumerate, is_stopped, main_thread, sleep, stop_token};
-pub use error::{JoinError, Panicked, SpawnError};
+pub use error::{JoinError, Panicked, SpawnError, TimerError};
 pub use excepthook::{ExceptHookArgs, default_excepthook, reset_excepthook, set_excepthook};
 pub use exit::{set_exit_deadline, shutdown, shutdown_timeout};
 pub use handle::JoinHandle;
 pub use info::ThreadInfo;
 pub use thread::{Runnable, Thread};
+pub use timer::{Timer, TimerHandle};

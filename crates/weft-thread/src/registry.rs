@@ -1,8 +1,8 @@
 //! The registry of live weft threads, and of everything the process waits for at
-//! exit (non-daemon threads).
+//! exit (non-daemon threads and non-daemon timers).
 //!
 //! It lives in `Runtime::registry`, a `Condition<Registry>`: every change that can
-//! end a wait (a thread finishing, a waiter joining the wait)
+//! end a wait (a thread finishing, a timer retiring, a waiter joining the wait)
 //! calls `notify_all`, and waiters re-check [`Registry::is_quiet`] with the lock
 //! held, so no ending is missed.
 //!
@@ -30,7 +30,7 @@ struct Pending {
 pub(crate) struct Registry {
     /// Started, not finished; by ident, so in start order.
     live: BTreeMap<u64, Arc<Info>>,
-    /// Non-daemon threads, by ident.
+    /// Non-daemon threads and timers, by ident.
     pending: BTreeMap<u64, Pending>,
     /// Idents of threads that are themselves waiting in `shutdown` or the exit hook
     /// (with a count: several waits may exclude the same ident). They are not
@@ -62,7 +62,7 @@ impl Registry {
         self.pending.keys().all(|id| self.waiting.contains_key(id))
     }
 
-    /// `thread 'a' (ident 3), thread 'b' (ident 7)`: what is still pending.
+    /// `thread 'a' (ident 3), timer 'b' (ident 7)`: what is still pending.
     fn describe_pending(&self) -> String {
         let mut text = String::new();
         for (ident, pending) in &self.pending {
@@ -104,7 +104,26 @@ pub(crate) fn finish_thread(rt: &Runtime, info: &Info) {
     registry.notify_all();
 }
 
-/// Waits until every pending thread has ended, except those in
+/// Makes the exit wait for a non-daemon timer.
+pub(crate) fn add_pending_timer(rt: &Runtime, ident: u64, name: &str) {
+    rt.registry.lock().pending.insert(
+        ident,
+        Pending {
+            name: name.to_owned(),
+            what: "timer",
+        },
+    );
+}
+
+/// A non-daemon timer has fired for the last time or was cancelled.
+pub(crate) fn remove_pending(rt: &Runtime, ident: u64) {
+    let mut registry = rt.registry.lock();
+    if registry.pending.remove(&ident).is_some() {
+        registry.notify_all();
+    }
+}
+
+/// Waits until every pending thread and timer has ended, except those in
 /// `excluded` (the caller) and those waiting here themselves; `timeout` `None`
 /// waits for ever.
 ///

@@ -1,5 +1,5 @@
 //! The process-wide state of weft-thread, in one place: the thread registry, the
-//! excepthook, the exit deadline and the id counters.
+//! excepthook, the exit deadline, the timer heap and the id counters.
 //!
 //! Normally it is one `static`, made on first use. Under loom a `static` would outlive
 //! the model's executions, so each execution gets its own: the first weft call on a
@@ -14,11 +14,13 @@ use weft_sync::{Condition, Lock};
 use crate::excepthook::Hook;
 use crate::info::Info;
 use crate::registry::Registry;
+use crate::timer::Sched;
 
 /// Everything weft-thread shares between threads.
 pub(crate) struct Runtime {
     next_ident: AtomicU64,
     next_thread_number: AtomicU64,
+    next_timer_number: AtomicU64,
     next_dummy_number: AtomicU64,
     /// The process's main thread (ident 1).
     pub(crate) main: Arc<Info>,
@@ -28,6 +30,8 @@ pub(crate) struct Runtime {
     pub(crate) excepthook: Lock<Option<Arc<Hook>>>,
     /// How long the exit hook waits for non-daemon threads (`None`: for ever).
     pub(crate) exit_deadline: Lock<Option<Duration>>,
+    /// The timer heap, served by one dispatcher thread.
+    pub(crate) timers: Condition<Sched>,
     /// Which process-wide hooks (panic hook, `atexit`) have been installed.
     #[cfg(not(weft_loom))]
     pub(crate) installed: Lock<Installed>,
@@ -46,11 +50,13 @@ impl Runtime {
         Self {
             next_ident: AtomicU64::new(2),
             next_thread_number: AtomicU64::new(1),
+            next_timer_number: AtomicU64::new(1),
             next_dummy_number: AtomicU64::new(1),
             main: Arc::new(Info::main(1)),
             registry: Condition::new(Registry::default()),
             excepthook: Lock::new(None),
             exit_deadline: Lock::new(None),
+            timers: Condition::new(Sched::default()),
             #[cfg(not(weft_loom))]
             installed: Lock::new(Installed::default()),
         }
@@ -66,6 +72,12 @@ impl Runtime {
     pub(crate) fn next_thread_name(&self) -> String {
         let n = self.next_thread_number.fetch_add(1, Ordering::Relaxed);
         format!("Thread-{n}")
+    }
+
+    /// `Timer-N` for an unnamed timer.
+    pub(crate) fn next_timer_name(&self) -> String {
+        let n = self.next_timer_number.fetch_add(1, Ordering::Relaxed);
+        format!("Timer-{n}")
     }
 
     /// `Dummy-N`, Python's name for a thread it did not start.

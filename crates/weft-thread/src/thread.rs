@@ -253,6 +253,12 @@ impl<T: Send + 'static> Thread<T> {
         self
     }
 
+    /// Marks the thread as running a callback of the timer `ident`.
+    pub(crate) fn timer(mut self, ident: u64) -> Self {
+        self.timer = Some(ident);
+        self
+    }
+
     /// Starts the thread. It runs until its body returns; the process waits for it
     /// at exit unless it is a daemon.
     ///

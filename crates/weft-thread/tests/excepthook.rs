@@ -3,11 +3,13 @@
 //! hook's output is checked in a child process by `exit.rs`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use weft_sync::Lock;
 use weft_testkit::{GENEROUS, watchdog};
-use weft_thread::{Thread, reset_excepthook, set_excepthook};
+use weft_thread::{Thread, Timer, reset_excepthook, set_excepthook};
 
 #[derive(Debug, Clone, PartialEq)]
 struct Report {
@@ -18,7 +20,7 @@ struct Report {
 }
 
 #[test]
-fn the_excepthook_receives_every_panic_of_a_thread() {
+fn the_excepthook_receives_every_panic_of_threads_and_timer_callbacks() {
     watchdog(|| {
         let reports = Arc::new(Lock::new(Vec::<Report>::new()));
         let sink = Arc::clone(&reports);
@@ -54,6 +56,34 @@ fn the_excepthook_receives_every_panic_of_a_thread() {
             .unwrap()
             .join();
         assert_eq!(reports.lock().pop().unwrap().message, "Box<dyn Any>");
+
+        // A periodic timer whose callback panics every other run keeps its schedule.
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&runs);
+        let timer = Timer::every(Duration::from_millis(1), move || {
+            if counter.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
+                panic!("flaky tick");
+            }
+        })
+        .name("flaky")
+        .start()
+        .unwrap();
+        let deadline = std::time::Instant::now() + GENEROUS;
+        while runs.load(Ordering::SeqCst) < 5 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the timer stopped running"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(timer.cancel());
+        let flaky: Vec<_> = reports.lock().drain(..).collect();
+        assert!(flaky.len() >= 3, "{flaky:?}");
+        assert!(
+            flaky
+                .iter()
+                .all(|r| r.thread == "flaky" && r.message == "flaky tick")
+        );
 
         // A hook that panics does not take the thread down; the report falls back.
         set_excepthook(|_| panic!("the hook itself fails"));

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{is_child, run_child, wait_for_parent};
 use weft_testkit::{GENEROUS, watchdog};
-use weft_thread::{Thread, set_exit_deadline, shutdown, shutdown_timeout, sleep};
+use weft_thread::{Thread, Timer, set_exit_deadline, shutdown, shutdown_timeout, sleep};
 
 const LIBTEST_DONE: &str = "test result:";
 
@@ -284,6 +284,54 @@ fn the_exit_deadline_abandons_stuck_threads() {
                 && out.stderr.contains("abandoning")
                 && out.stderr.contains("thread 'stuck-worker'"),
             "stderr must name the abandoned thread",
+        );
+    });
+}
+
+#[test]
+#[ignore = "a child scenario, run by nondaemon_timers_are_waited_for_and_daemon_timers_are_not"]
+fn scenario_timers() {
+    if !is_child("scenario_timers") {
+        return;
+    }
+    let _running = Timer::after(Duration::ZERO, || {
+        wait_for_parent();
+        println!("non-daemon timer: finished after main");
+    })
+    .daemon(false)
+    .start()
+    .unwrap();
+    let _pending = Timer::after(Duration::from_millis(100), || {
+        println!("pending non-daemon timer: fired");
+    })
+    .daemon(false)
+    .start()
+    .unwrap();
+    let _daemon = Timer::after(Duration::from_secs(3600), || {
+        println!("abandoned timer: fired");
+    })
+    .start()
+    .unwrap();
+    println!("main: returning");
+}
+
+#[test]
+fn nondaemon_timers_are_waited_for_and_daemon_timers_are_not() {
+    watchdog(|| {
+        let out = run_child("scenario_timers", Some(LIBTEST_DONE));
+        out.check(out.status.success(), "the child should exit cleanly");
+        let done = out.line(LIBTEST_DONE);
+        out.check(
+            done.is_some() && out.line("non-daemon timer: finished after main") > done,
+            "a running non-daemon timer must be waited for",
+        );
+        out.check(
+            out.line("pending non-daemon timer: fired").is_some(),
+            "a pending non-daemon timer must fire before the exit",
+        );
+        out.check(
+            out.line("abandoned timer: fired").is_none(),
+            "a daemon timer is abandoned",
         );
     });
 }

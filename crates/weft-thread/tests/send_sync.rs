@@ -1,7 +1,8 @@
 //! Which public types may cross or be shared between threads: checked at compile time.
 
 use weft_thread::{
-    ExceptHookArgs, JoinError, JoinHandle, Panicked, SpawnError, Thread, ThreadInfo,
+    ExceptHookArgs, JoinError, JoinHandle, Panicked, SpawnError, Thread, ThreadInfo, Timer,
+    TimerError, TimerHandle,
 };
 
 fn send<T: Send>() {}
@@ -14,6 +15,9 @@ fn handles_and_errors_are_send_and_sync() {
     sync::<JoinHandle<u8>>();
     send::<ThreadInfo>();
     sync::<ThreadInfo>();
+    send::<Timer>();
+    send::<TimerHandle>();
+    sync::<TimerHandle>();
     send::<ExceptHookArgs>();
     sync::<ExceptHookArgs>();
     send::<SpawnError>();
@@ -22,4 +26,6 @@ fn handles_and_errors_are_send_and_sync() {
     sync::<Panicked>();
     send::<JoinError>();
     sync::<JoinError>();
+    send::<TimerError>();
+    sync::<TimerError>();
 }

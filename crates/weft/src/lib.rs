@@ -7,9 +7,9 @@
 //! - [`sync`]: `Lock`, `RLock`, `Condition`, `Event`, `Semaphore`, `BoundedSemaphore`,
 //!   `Barrier`, `Queue`, `LifoQueue`, `PriorityQueue` and `StopToken` — Python's
 //!   `threading` and `queue` modules.
-//! - [`thread`]: `Thread`, `JoinHandle`, `Runnable`, daemon semantics at exit, a
-//!   stop token per thread, `current`/`enumerate`, and the excepthook — Python's
-//!   `threading.Thread`.
+//! - [`thread`]: `Thread`, `JoinHandle`, `Runnable`, `Timer`, daemon semantics at
+//!   exit, a stop token per thread, `current`/`enumerate`, and the excepthook —
+//!   Python's `threading.Thread` and `threading.Timer`.
 //!
 //! # Examples
 //!
