@@ -49,6 +49,12 @@ pub(crate) fn known_current_info() -> Option<Arc<Info>> {
         .flatten()
 }
 
+/// The calling thread's ident if weft already knows the thread (always, for a
+/// thread weft started); `None` otherwise, without making a dummy for it.
+pub(crate) fn known_current_ident() -> Option<u64> {
+    known_current_info().map(|info| info.ident)
+}
+
 /// The main thread's `Info`, or a new dummy for any other thread weft did not start.
 fn foreign_info() -> Arc<Info> {
     let rt = runtime();

@@ -6,7 +6,7 @@ use weft_shim::sync::Arc;
 use weft_shim::time::Duration;
 use weft_sync::StopToken;
 
-use crate::current::current_info;
+use crate::current::known_current_ident;
 use crate::error::{JoinError, Panicked};
 use crate::excepthook::panic_message;
 use crate::info::{Info, ThreadInfo};
@@ -79,7 +79,7 @@ impl<T> JoinHandle<T> {
     /// # Ok::<(), weft::thread::SpawnError>(())
     /// ```
     pub fn join(self) -> Result<T, JoinError> {
-        if current_info().ident == self.info.ident {
+        if known_current_ident() == Some(self.info.ident) {
             return Err(JoinError::CurrentThread {
                 name: self.info.name.clone(),
             });

@@ -3,9 +3,12 @@
 //! `sleep`), after CPython's test_threading (`test_enumerate_after_join`,
 //! `test_main_thread`, `test_foreign_thread`...).
 
+mod common;
+
 use std::time::Duration;
 
-use weft_testkit::{GENEROUS, watchdog};
+use common::watchdog;
+use weft_testkit::GENEROUS;
 use weft_thread::{
     Thread, active_count, current, enumerate, is_stopped, main_thread, sleep, stop_token,
 };
@@ -58,18 +61,20 @@ fn a_thread_weft_did_not_start_is_a_dummy() {
 
 #[test]
 fn main_thread_is_ident_1_named_mainthread_and_not_a_daemon() {
-    // CPython: test_main_thread.
-    let main = main_thread();
-    assert_eq!(main.name(), "MainThread");
-    assert_eq!(main.ident(), 1);
-    assert!(main.is_main() && !main.is_daemon() && !main.is_dummy() && main.is_alive());
-    if cfg!(target_os = "linux") {
-        assert_eq!(main.native_id(), Some(u64::from(std::process::id())));
-    }
-    // Tests run on harness threads, not the main thread.
-    assert_ne!(current(), main);
-    let seen_from_weft = Thread::new(main_thread).start().unwrap().join().unwrap();
-    assert_eq!(seen_from_weft, main);
+    watchdog(|| {
+        // CPython: test_main_thread.
+        let main = main_thread();
+        assert_eq!(main.name(), "MainThread");
+        assert_eq!(main.ident(), 1);
+        assert!(main.is_main() && !main.is_daemon() && !main.is_dummy() && main.is_alive());
+        if cfg!(target_os = "linux") {
+            assert_eq!(main.native_id(), Some(u64::from(std::process::id())));
+        }
+        // Tests run on harness threads, not the main thread.
+        assert_ne!(current(), main);
+        let seen_from_weft = Thread::new(main_thread).start().unwrap().join().unwrap();
+        assert_eq!(seen_from_weft, main);
+    });
 }
 
 #[test]
@@ -101,12 +106,14 @@ fn enumerate_does_not_list_threads_weft_did_not_start() {
 
 #[test]
 fn sleep_returns_true_when_nobody_stops_the_thread() {
-    assert!(sleep(Duration::from_millis(1)));
-    assert!(sleep(Duration::ZERO));
-    let in_weft = Thread::new(|| sleep(Duration::from_millis(1)))
-        .start()
-        .unwrap();
-    assert!(in_weft.join().unwrap());
+    watchdog(|| {
+        assert!(sleep(Duration::from_millis(1)));
+        assert!(sleep(Duration::ZERO));
+        let in_weft = Thread::new(|| sleep(Duration::from_millis(1)))
+            .start()
+            .unwrap();
+        assert!(in_weft.join().unwrap());
+    });
 }
 
 #[test]

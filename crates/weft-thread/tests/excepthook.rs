@@ -2,13 +2,16 @@
 //! process-wide, so everything that sets it is one test, run in steps; the default
 //! hook's output is checked in a child process by `exit.rs`.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::watchdog;
 use weft_sync::Lock;
-use weft_testkit::{GENEROUS, watchdog};
+use weft_testkit::GENEROUS;
 use weft_thread::{Thread, Timer, reset_excepthook, set_excepthook};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -8,8 +8,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{is_child, run_child, wait_for_parent};
-use weft_testkit::{GENEROUS, watchdog};
+use common::{is_child, run_child, wait_for_parent, watchdog};
+use weft_testkit::GENEROUS;
 use weft_thread::{Thread, Timer, set_exit_deadline, shutdown, shutdown_timeout, sleep};
 
 const LIBTEST_DONE: &str = "test result:";

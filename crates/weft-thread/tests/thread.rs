@@ -1,11 +1,14 @@
 //! Behaviour of `Thread`, `Runnable` and `JoinHandle`, after CPython's
 //! test_threading ThreadTests.
 
+mod common;
+
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::watchdog;
 use weft_sync::{Condition, StopToken, Stopped};
-use weft_testkit::{GENEROUS, watchdog};
+use weft_testkit::GENEROUS;
 use weft_thread::{
     JoinError, Runnable, SpawnError, Thread, current, enumerate, is_stopped, sleep, stop_token,
 };

@@ -2,13 +2,16 @@
 //! (`test_init_immutable_default_args`, cancel before it fires...). Checked by order
 //! and counts, never by how long anything took.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::watchdog;
 use weft_sync::Lock;
-use weft_testkit::{GENEROUS, watchdog};
+use weft_testkit::GENEROUS;
 use weft_thread::{JoinError, Timer, TimerError, TimerHandle, current, enumerate, sleep};
 
 /// Polls `condition` (with short sleeps) until it holds; fails after `GENEROUS`.
@@ -308,10 +311,12 @@ fn a_zero_interval_every_timer_is_refused() {
 
 #[test]
 fn a_due_time_beyond_representation_never_fires() {
-    let timer = Timer::after(Duration::MAX, || unreachable!())
-        .start()
-        .unwrap();
-    assert!(timer.is_alive());
-    assert!(!timer.wait_timeout(Duration::from_millis(1)));
-    assert!(timer.cancel());
+    watchdog(|| {
+        let timer = Timer::after(Duration::MAX, || unreachable!())
+            .start()
+            .unwrap();
+        assert!(timer.is_alive());
+        assert!(!timer.wait_timeout(Duration::from_millis(1)));
+        assert!(timer.cancel());
+    });
 }

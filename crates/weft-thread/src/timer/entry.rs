@@ -5,7 +5,7 @@ use std::fmt;
 use weft_shim::time::{Duration, Instant};
 use weft_sync::{Condition, Lock, StopToken};
 
-use crate::current::current_info;
+use crate::current::{current_info, known_current_ident};
 use crate::error::JoinError;
 use crate::excepthook::run_reporting;
 use crate::registry::remove_pending;
@@ -166,7 +166,7 @@ impl Entry {
     /// Cancels; `true` if that prevented a run (T1, T2). Waits for a run in
     /// progress to end, unless called from that run.
     pub(crate) fn cancel(&self, rt: &Runtime) -> bool {
-        let me = current_info().ident;
+        let me = known_current_ident();
         let mut phase = self.phase.lock();
         match phase.state {
             State::Scheduled => {
@@ -183,7 +183,7 @@ impl Entry {
                 let first = !phase.cancel_requested;
                 phase.cancel_requested = true;
                 self.stop.stop();
-                if phase.runner == Some(me) {
+                if phase.runner.is_some() && phase.runner == me {
                     // From inside the callback: it cannot wait for itself. An
                     // every-timer will not run again; a one-shot is running now.
                     return first && self.period.is_some();
@@ -202,9 +202,9 @@ impl Entry {
 
     /// Waits until the timer is over: done, or cancelled with no run in progress.
     pub(crate) fn join(&self) -> Result<(), JoinError> {
-        let me = current_info().ident;
+        let me = known_current_ident();
         let mut phase = self.phase.lock();
-        if phase.runner == Some(me) {
+        if phase.runner.is_some() && phase.runner == me {
             return Err(JoinError::CurrentThread {
                 name: self.name.clone(),
             });

@@ -1,5 +1,10 @@
-//! Running one test of this test binary as a child process, to watch what the
+//! Helpers for weft-thread's tests: a watchdog that also bounds the exit, and
+//! running one test of this test binary as a child process, to watch what the
 //! process does when it exits.
+//!
+//! [`watchdog`] is `weft_testkit::watchdog` plus an exit deadline: a test that fails
+//! while a non-daemon thread of its own is still blocked would otherwise make the
+//! test binary wait for that thread at exit, turning a failure into a hang.
 //!
 //! A child scenario is an `#[ignore]`d test that returns at once unless the
 //! environment variable [`CHILD`] names it; [`run_child`] starts the test binary
@@ -22,6 +27,13 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use weft_testkit::GENEROUS;
+
+/// Runs `body` under `weft_testkit::watchdog`, after bounding how long this process
+/// may wait for non-daemon threads when it exits.
+pub(crate) fn watchdog<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> R {
+    weft_thread::set_exit_deadline(Some(GENEROUS));
+    weft_testkit::watchdog(body)
+}
 
 /// The environment variable that selects a child scenario.
 pub(crate) const CHILD: &str = "WEFT_THREAD_CHILD_SCENARIO";
