@@ -8,13 +8,15 @@ use thiserror::Error;
 ///
 /// # Examples
 ///
-/// Asking for a stack larger than the address space makes the OS refuse the thread;
-/// `start` reports it instead of panicking:
+/// Asking for a stack larger than the address space (a quarter of all addresses, on
+/// a 64-bit machine) makes the OS refuse the thread; `start` reports it instead of
+/// panicking:
 ///
 /// ```
+/// # if usize::BITS < 64 { return; } // a quarter of a 32-bit space may be granted
 /// use weft::thread::{SpawnError, Thread};
 ///
-/// let refused = Thread::new(|| ()).name("huge").stack_size(1 << 50).start();
+/// let refused = Thread::new(|| ()).name("huge").stack_size(1 << (usize::BITS - 2)).start();
 /// match refused {
 ///     Err(SpawnError::Os { name, .. }) => assert_eq!(name, "huge"),
 ///     other => panic!("expected the OS to refuse, got {other:?}"),

@@ -10,6 +10,9 @@
 //!   left (they may start more non-daemon threads meanwhile; those are waited for
 //!   too), or until the exit deadline passes. Then it returns, `exit` goes on, and
 //!   daemon threads are cut off wherever they are.
+//! - A non-daemon thread waiting in [`shutdown`] is waited for like any other (it
+//!   goes on running once its `shutdown` returns); its `shutdown` does not wait for
+//!   the exiting thread.
 //! - The exiting thread does not wait for itself: when a weft thread calls
 //!   `process::exit`, its own entry (and its timer's, for a timer callback) is left
 //!   out. Its thread-locals are already gone by then (`exit` destroys them before it
@@ -18,15 +21,16 @@
 use weft_shim::time::Duration;
 
 use crate::error::SpawnError;
-use crate::registry::wait_until_quiet;
+use crate::registry::{WaitKind, wait_until_quiet};
 use crate::runtime::{Runtime, runtime};
 
 /// Waits until no non-daemon weft thread (and no non-daemon timer) is left, then
 /// returns: what the process does by itself when `main` returns, done on demand.
 ///
 /// Threads started meanwhile are waited for too. The calling thread never waits
-/// for itself, nor for another thread that is itself waiting in `shutdown`. The
-/// exit deadline does not apply; see [`shutdown_timeout`] for a bounded wait.
+/// for itself, nor for another thread that is itself waiting in `shutdown` or
+/// exiting (they would wait for each other for ever). The exit deadline does not
+/// apply; see [`shutdown_timeout`] for a bounded wait.
 ///
 /// # Examples
 ///
@@ -43,7 +47,7 @@ use crate::runtime::{Runtime, runtime};
 pub fn shutdown() {
     let rt = runtime();
     // Without a timeout the wait cannot fail.
-    let _ = wait_until_quiet(&rt, &calling_thread(&rt), None);
+    let _ = wait_until_quiet(&rt, &calling_thread(&rt), WaitKind::Shutdown, None);
 }
 
 /// Like [`shutdown`], giving up after `timeout`; returns `true` if no non-daemon
@@ -63,7 +67,7 @@ pub fn shutdown() {
 /// ```
 pub fn shutdown_timeout(timeout: Duration) -> bool {
     let rt = runtime();
-    wait_until_quiet(&rt, &calling_thread(&rt), Some(timeout)).is_ok()
+    wait_until_quiet(&rt, &calling_thread(&rt), WaitKind::Shutdown, Some(timeout)).is_ok()
 }
 
 /// Bounds how long the process waits for non-daemon threads when it exits:
@@ -136,7 +140,8 @@ extern "C" fn wait_at_exit() {
     let _ = std::panic::catch_unwind(|| {
         let rt = runtime();
         let deadline = *rt.exit_deadline.lock();
-        if let Err(abandoned) = wait_until_quiet(&rt, &calling_thread(&rt), deadline) {
+        let excluded = calling_thread(&rt);
+        if let Err(abandoned) = wait_until_quiet(&rt, &excluded, WaitKind::Exit, deadline) {
             let deadline = deadline.unwrap_or(Duration::MAX);
             // Ignore a failed write: the process is exiting either way.
             let _ = writeln!(

@@ -33,9 +33,21 @@ pub(crate) struct Registry {
     /// Non-daemon threads and timers, by ident.
     pending: BTreeMap<u64, Pending>,
     /// Idents of threads that are themselves waiting in `shutdown` or the exit hook
-    /// (with a count: several waits may exclude the same ident). They are not
-    /// waited for, or two waiting threads would wait for each other for ever.
+    /// (with a count: several waits may exclude the same ident). `shutdown` does not
+    /// wait for them, or two waiting threads would wait for each other for ever.
     waiting: BTreeMap<u64, usize>,
+}
+
+/// Who waits: the two differ in whom they leave out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitKind {
+    /// `shutdown()`: leaves out the caller and every other thread waiting in a
+    /// `shutdown()` or in the exit hook (they are waiting for the same thing).
+    Shutdown,
+    /// The exit hook: leaves out the exiting thread only. A non-daemon thread that
+    /// is inside `shutdown()` will go on running afterwards, so the exit waits for
+    /// it to finish; its `shutdown()` does not wait for the exiting thread.
+    Exit,
 }
 
 impl Registry {
@@ -57,16 +69,25 @@ impl Registry {
             .cloned()
     }
 
-    /// Whether nothing is left to wait for except the waiters themselves.
-    fn is_quiet(&self) -> bool {
-        self.pending.keys().all(|id| self.waiting.contains_key(id))
+    /// Whether `ident` is left out of a wait of `kind` by a thread that excludes
+    /// `excluded`.
+    fn left_out(&self, ident: u64, excluded: &[u64], kind: WaitKind) -> bool {
+        excluded.contains(&ident)
+            || (kind == WaitKind::Shutdown && self.waiting.contains_key(&ident))
+    }
+
+    /// Whether nothing is left to wait for.
+    fn is_quiet(&self, excluded: &[u64], kind: WaitKind) -> bool {
+        self.pending
+            .keys()
+            .all(|&ident| self.left_out(ident, excluded, kind))
     }
 
     /// `thread 'a' (ident 3), timer 'b' (ident 7)`: what is still pending.
-    fn describe_pending(&self) -> String {
+    fn describe_pending(&self, excluded: &[u64], kind: WaitKind) -> String {
         let mut text = String::new();
-        for (ident, pending) in &self.pending {
-            if self.waiting.contains_key(ident) {
+        for (&ident, pending) in &self.pending {
+            if self.left_out(ident, excluded, kind) {
                 continue;
             }
             if !text.is_empty() {
@@ -124,8 +145,8 @@ pub(crate) fn remove_pending(rt: &Runtime, ident: u64) {
 }
 
 /// Waits until every pending thread and timer has ended, except those in
-/// `excluded` (the caller) and those waiting here themselves; `timeout` `None`
-/// waits for ever.
+/// `excluded` (the caller) and, for `shutdown`, those waiting themselves (see
+/// [`WaitKind`]); `timeout` `None` waits for ever.
 ///
 /// # Errors
 ///
@@ -133,6 +154,7 @@ pub(crate) fn remove_pending(rt: &Runtime, ident: u64) {
 pub(crate) fn wait_until_quiet(
     rt: &Runtime,
     excluded: &[u64],
+    kind: WaitKind,
     timeout: Option<Duration>,
 ) -> Result<(), String> {
     let mut registry = rt.registry.lock();
@@ -143,15 +165,15 @@ pub(crate) fn wait_until_quiet(
     registry.notify_all();
     let quiet = match timeout {
         None => {
-            registry.wait_for(|r| r.is_quiet());
+            registry.wait_for(|r| r.is_quiet(excluded, kind));
             true
         }
-        Some(timeout) => registry.wait_for_timeout(|r| r.is_quiet(), timeout),
+        Some(timeout) => registry.wait_for_timeout(|r| r.is_quiet(excluded, kind), timeout),
     };
     let result = if quiet {
         Ok(())
     } else {
-        Err(registry.describe_pending())
+        Err(registry.describe_pending(excluded, kind))
     };
     for ident in excluded {
         if let Some(count) = registry.waiting.get_mut(ident) {

@@ -155,6 +155,44 @@ fn exit_waits_for_threads_started_by_other_threads() {
 }
 
 #[test]
+#[ignore = "a child scenario, run by exit_waits_for_a_thread_that_is_inside_shutdown"]
+fn scenario_shutdown_in_a_thread() {
+    if !is_child("scenario_shutdown_in_a_thread") {
+        return;
+    }
+    Thread::new(|| {
+        Thread::new(|| {
+            wait_for_parent();
+            println!("worker: finished");
+        })
+        .start()
+        .unwrap();
+        shutdown(); // waits for the worker
+        println!("coordinator: finished after its shutdown returned");
+    })
+    .name("coordinator")
+    .start()
+    .unwrap();
+    println!("main: returning");
+}
+
+/// A non-daemon thread waiting in `shutdown()` goes on running when it returns, so
+/// the exit must not take "waiting in shutdown" for "done".
+#[test]
+fn exit_waits_for_a_thread_that_is_inside_shutdown() {
+    watchdog(|| {
+        let out = run_child("scenario_shutdown_in_a_thread", Some(LIBTEST_DONE));
+        out.check(out.status.success(), "the child should exit cleanly");
+        let worker = out.line("worker: finished");
+        out.check(
+            worker > out.line(LIBTEST_DONE)
+                && out.line("coordinator: finished after its shutdown returned") > worker,
+            "the coordinator's work after shutdown() must not be cut off by the exit",
+        );
+    });
+}
+
+#[test]
 #[ignore = "a child scenario, run by process_exit_waits_for_nondaemon_threads"]
 fn scenario_process_exit() {
     if !is_child("scenario_process_exit") {
