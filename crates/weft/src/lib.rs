@@ -7,6 +7,9 @@
 //! - [`sync`]: `Lock`, `RLock`, `Condition`, `Event`, `Semaphore`, `BoundedSemaphore`,
 //!   `Barrier`, `Queue`, `LifoQueue`, `PriorityQueue` and `StopToken` — Python's
 //!   `threading` and `queue` modules.
+//! - [`thread`]: `Thread`, `JoinHandle`, `Runnable`, `Timer`, daemon semantics at
+//!   exit, a stop token per thread, `current`/`enumerate`, and the excepthook —
+//!   Python's `threading.Thread` and `threading.Timer`.
 //!
 //! # Examples
 //!
@@ -25,3 +28,4 @@
 #![forbid(unsafe_code)]
 
 pub use weft_sync as sync;
+pub use weft_thread as thread;
