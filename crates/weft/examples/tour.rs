@@ -24,6 +24,7 @@ fn main() {
     queue_section();
     priority_section();
     stop_token_section();
+    thread_section();
     println!("\ntour complete");
 }
 
@@ -286,4 +287,73 @@ fn stop_token_section() {
     });
     assert_eq!(outcome, Err(GetError::Stopped));
     println!("   the blocked get returned {outcome:?} instead of waiting for a sentinel");
+}
+
+/// `threading.Thread` and `Timer`: a closure or a `Runnable`, a stop flag, a periodic
+/// timer, and daemon versus non-daemon threads at exit.
+fn thread_section() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use weft::thread::{Runnable, Thread, Timer, is_stopped, sleep};
+
+    println!("== Thread: a closure, a Runnable, a stop flag, a periodic Timer, daemons at exit");
+    /// The "subclass Thread and override run()" pattern.
+    struct SumOfSquares(u64);
+    impl Runnable for SumOfSquares {
+        type Output = u64;
+        fn run(&mut self, _stop: &StopToken) -> u64 {
+            (1..=self.0).map(|n| n * n).sum()
+        }
+    }
+    let sum = Thread::new(|| (1..=100u64).sum::<u64>())
+        .name("adder")
+        .start()
+        .expect("the OS gave us a thread");
+    let squares = Thread::from_runnable(SumOfSquares(10))
+        .start()
+        .expect("the OS gave us a thread");
+    let (sum, squares) = (
+        sum.join().expect("no panic"),
+        squares.join().expect("no panic"),
+    );
+    assert_eq!((sum, squares), (5050, 385));
+    println!("   closure thread: {sum}; Runnable thread: {squares}");
+
+    // A worker loop with a stop flag; `sleep` wakes at once when stop is asked.
+    let worker = Thread::new(|| {
+        let mut rounds = 0u32;
+        while !is_stopped() {
+            rounds += 1;
+            sleep(Duration::from_millis(1));
+        }
+        rounds
+    })
+    .start()
+    .expect("the OS gave us a thread");
+    let ticks = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&ticks);
+    let heartbeat = Timer::every(Duration::from_millis(5), move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    })
+    .start()
+    .expect("the timer thread started");
+    sleep(Duration::from_millis(30));
+    worker.stop();
+    assert!(heartbeat.cancel(), "no tick runs after cancel returns");
+    println!(
+        "   worker stopped after {} rounds; the heartbeat timer ticked {} times",
+        worker.join().expect("no panic"),
+        ticks.load(Ordering::SeqCst)
+    );
+
+    // At exit a daemon thread is abandoned; a non-daemon one is waited for.
+    Thread::new(|| sleep(Duration::from_secs(3600)))
+        .daemon(true)
+        .start()
+        .expect("the OS gave us a thread");
+    Thread::new(|| {
+        sleep(Duration::from_millis(50));
+        println!("   (a non-daemon thread printed this after main returned: exit waited for it)");
+    })
+    .start()
+    .expect("the OS gave us a thread");
 }
