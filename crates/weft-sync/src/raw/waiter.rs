@@ -1,5 +1,7 @@
 //! One blocked thread: invariants W1–W3 in `README.md`.
 
+use std::cell::Cell;
+
 use weft_shim::sync::Arc;
 use weft_shim::sync::atomic::{AtomicBool, Ordering};
 use weft_shim::thread::{self, Thread};
@@ -18,6 +20,12 @@ pub(crate) enum WakeReason {
     Stopped,
 }
 
+weft_shim::thread_local! {
+    /// The calling thread's last waiter, reused while nobody else holds it (W4).
+    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! has no const form")]
+    static CACHED: Cell<Option<Arc<Waiter>>> = Cell::new(None);
+}
+
 /// A parked (or about to park) thread and its notification flag.
 #[derive(Debug)]
 pub(crate) struct Waiter {
@@ -26,12 +34,26 @@ pub(crate) struct Waiter {
 }
 
 impl Waiter {
-    /// A waiter for the calling thread.
+    /// A waiter for the calling thread: this thread's cached one when nobody else
+    /// holds it any more, else a new one (W4).
     pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Self {
+        let cached = CACHED.with(|cached| cached.take());
+        if let Some(mut waiter) = cached {
+            // `get_mut` succeeds only if this is the last reference, and it synchronises
+            // (Acquire) with every other holder's drop, so the last notifier's store to
+            // `notified` happens before this reset.
+            if let Some(unique) = Arc::get_mut(&mut waiter) {
+                unique.notified.store(false, Ordering::Relaxed);
+                CACHED.with(|cached| cached.set(Some(Arc::clone(&waiter))));
+                return waiter;
+            }
+        }
+        let waiter = Arc::new(Self {
             thread: thread::current(),
             notified: AtomicBool::new(false),
-        })
+        });
+        CACHED.with(|cached| cached.set(Some(Arc::clone(&waiter))));
+        waiter
     }
 
     /// Marks the waiter notified and wakes its thread (W1).
