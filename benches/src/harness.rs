@@ -97,6 +97,10 @@ pub(crate) fn compare(
     unit: &'static str,
     mut contenders: Vec<Contender<'_>>,
 ) -> Vec<Measurement> {
+    // WEFT_BENCH_SYSTEM=name keeps one system (for profiling one side alone).
+    if let Ok(only) = std::env::var("WEFT_BENCH_SYSTEM") {
+        contenders.retain(|c| c.system == only);
+    }
     eprint!("  {workload:<28}");
     for c in &mut contenders {
         (c.run)(); // warm-up

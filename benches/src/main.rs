@@ -11,6 +11,8 @@
     reason = "the peers under comparison are std's own primitives"
 )]
 
+mod executor_join;
+mod executor_submit;
 mod harness;
 mod report;
 mod sync_event;
@@ -42,6 +44,12 @@ fn main() -> ExitCode {
     let mut results = Vec::new();
     if selected("lock") {
         results.extend(sync_lock::run(&config));
+    }
+    if selected("submit") {
+        results.extend(executor_submit::run(&config));
+    }
+    if selected("join") {
+        results.extend(executor_join::run(&config));
     }
     if selected("event") {
         results.extend(sync_event::run(&config));

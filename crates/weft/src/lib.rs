@@ -7,6 +7,7 @@
 //! - [`sync`]: `Lock`, `RLock`, `Condition`, `Event`, `Semaphore`, `BoundedSemaphore`,
 //!   `Barrier`, `Queue`, `LifoQueue`, `PriorityQueue` and `StopToken` — Python's
 //!   `threading` and `queue` modules.
+//! - [`executor`]: `ThreadPool`, `Future` — Python's `concurrent.futures`.
 //!
 //! # Examples
 //!
@@ -24,4 +25,5 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub use weft_executor as executor;
 pub use weft_sync as sync;
