@@ -10,13 +10,13 @@ use super::job::InlineJob;
 use super::sleep::Wake;
 use super::{JobRef, Registry, WorkerQueues};
 
-weft_shim::thread_local! {
+weft_shim::const_thread_local! {
     /// The worker running on this thread, or null outside every pool.
-    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! has no const form")]
     static CURRENT: Cell<*const WorkerThread> = Cell::new(ptr::null());
 }
 
 /// The worker running on the calling thread, if it is a pool worker.
+#[inline]
 pub(crate) fn current_worker() -> Option<&'static WorkerThread> {
     let worker = CURRENT.with(Cell::get);
     // SAFETY: `CURRENT` is set by `main_loop` to a `WorkerThread` on its own stack and
@@ -109,6 +109,7 @@ impl WorkerThread {
     }
 
     /// Whether this worker belongs to `registry`.
+    #[inline]
     pub(crate) fn belongs_to(&self, registry: &Arc<Registry>) -> bool {
         Arc::ptr_eq(&self.registry, registry)
     }
@@ -119,6 +120,7 @@ impl WorkerThread {
     }
 
     /// Pushes onto this worker's own deque and tells sleepers there is work to steal.
+    #[inline]
     pub(crate) fn push(&self, job: JobRef) {
         self.local.push(job);
         self.registry.sleep.new_local_work();
@@ -126,6 +128,7 @@ impl WorkerThread {
 
     /// Pops the newest job of this worker's own deque (used by `join` to take its
     /// second closure back when nobody stole it).
+    #[inline]
     pub(crate) fn pop_local(&self) -> Option<JobRef> {
         self.local.pop()
     }
