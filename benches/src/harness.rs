@@ -76,6 +76,8 @@ pub(crate) struct Measurement {
     pub(crate) rates: Vec<f64>,
     /// What one operation is ("lock+unlock", "round trip").
     pub(crate) unit: &'static str,
+    /// Peak resident memory of the sample process, KiB, when measured in a child.
+    pub(crate) peak_rss_kib: Option<u64>,
 }
 
 impl Measurement {
@@ -127,6 +129,7 @@ pub(crate) fn compare(
                 is_weft: c.is_weft,
                 rates,
                 unit,
+                peak_rss_kib: None,
             }
         })
         .collect()

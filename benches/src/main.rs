@@ -12,6 +12,7 @@
 )]
 
 mod executor_join;
+mod executor_memory;
 mod executor_submit;
 mod harness;
 mod report;
@@ -23,9 +24,18 @@ use std::process::ExitCode;
 use harness::Config;
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, system, n] = args.as_slice()
+        && flag == "--child-memory"
+    {
+        // A child of the memory group: run one system, print its peak RSS.
+        executor_memory::child(system, n.parse().unwrap_or(0));
+        println!("{}", executor_memory::peak_rss_kib());
+        return ExitCode::SUCCESS;
+    }
     let mut config = Config::full();
     let mut filter = None;
-    for arg in std::env::args().skip(1) {
+    for arg in args {
         match arg.as_str() {
             "--quick" => config = Config::quick(),
             "-h" | "--help" => {
@@ -50,6 +60,9 @@ fn main() -> ExitCode {
     }
     if selected("join") {
         results.extend(executor_join::run(&config));
+    }
+    if selected("memory") {
+        results.extend(executor_memory::run(&config));
     }
     if selected("event") {
         results.extend(sync_event::run(&config));

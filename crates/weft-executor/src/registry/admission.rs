@@ -116,12 +116,12 @@ impl Admission {
         }
     }
 
-    /// A job started: frees its `units` and wakes parked submitters (A2). With
-    /// weights, one release may make room for several, so all of them re-check.
+    /// A job started: frees its `units` and, once the queue has drained to its low-water
+    /// mark, wakes parked submitters (A2, A3).
     #[inline]
     pub(crate) fn release(&self, units: usize) {
-        self.queued.fetch_sub(units, Ordering::SeqCst);
-        if self.blocked.load(Ordering::SeqCst) > 0 {
+        let before = self.queued.fetch_sub(units, Ordering::SeqCst);
+        if self.blocked.load(Ordering::SeqCst) > 0 && before - units <= self.low_water() {
             let mut room = self.closed.lock();
             if units == 1 {
                 room.notify_one();
@@ -129,6 +129,15 @@ impl Admission {
                 room.notify_all();
             }
         }
+    }
+
+    /// A3: parked submitters are woken once the queue is down to 7/8 of its capacity,
+    /// not on every release, so a producer that outruns its workers wakes once per
+    /// capacity/8 tasks instead of once per task. Every release below the mark wakes
+    /// again, so no submitter is stranded while the queue drains.
+    fn low_water(&self) -> usize {
+        self.capacity
+            .map_or(usize::MAX, |capacity| capacity - (capacity / 8).max(1))
     }
 
     /// Shutdown: parked and future blocking submitters give up with `ShutDown`.
