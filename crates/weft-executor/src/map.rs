@@ -27,6 +27,9 @@ impl<R> Slot<R> {
     }
 }
 
+/// A submitted chunk of a `map`: one `Result` per item once it ran.
+type ChunkSlot<R> = Slot<Vec<Result<R, TaskError>>>;
+
 /// Lazily maps an iterator through a pool, yielding one `Result` per item in input
 /// order; made by [`ThreadPool::map`].
 pub struct Map<'pool, I, F, R> {
@@ -34,7 +37,7 @@ pub struct Map<'pool, I, F, R> {
     items: I,
     f: Arc<F>,
     /// Submitted chunks, oldest first, with their sizes.
-    in_flight: VecDeque<(Slot<Vec<Result<R, TaskError>>>, usize)>,
+    in_flight: VecDeque<(ChunkSlot<R>, usize)>,
     /// Results of the oldest chunk not yet yielded.
     ready: std::vec::IntoIter<Result<R, TaskError>>,
     window: usize,
