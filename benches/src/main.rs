@@ -6,10 +6,6 @@
 //! workload checks its own result: a benchmark that computes a wrong answer fails.
 //!
 //! Usage: `weft-benches [--quick] [FILTER]` (FILTER selects groups by substring).
-#![allow(
-    clippy::disallowed_types,
-    reason = "the peers under comparison are std's own primitives"
-)]
 
 mod executor_join;
 mod executor_memory;

@@ -2,7 +2,8 @@
 
 use crate::cmd::{cargo, step};
 
-/// Runs formatting, the shim check, clippy, docs, the tests and the loom models; stops at the first failure.
+/// Runs formatting, the shim check, clippy, docs, the tests, the tour and the loom models;
+/// stops at the first failure.
 pub(crate) fn run() -> Result<(), String> {
     step("format", cargo().args(["fmt", "--all", "--check"]))?;
     crate::shim_check::run()?;
@@ -29,6 +30,11 @@ pub(crate) fn run() -> Result<(), String> {
         cargo().args(["test", "--workspace", "--all-targets", "--release"]),
     )?;
     step("doctests", cargo().args(["test", "--workspace", "--doc"]))?;
+    // README's main command, exactly as written: the tour checks its own answers.
+    step(
+        "tour",
+        cargo().args(["run", "--release", "--quiet", "--example", "tour"]),
+    )?;
     crate::loom::run(&[])?;
     eprintln!("\nxtask ci: all checks passed");
     Ok(())

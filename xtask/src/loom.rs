@@ -1,4 +1,5 @@
-//! `cargo xtask loom`: the loom models, in release mode and their own target dir.
+//! `cargo xtask loom`: the loom models, in release mode (with debug assertions and
+//! overflow checks on) and their own target dir.
 
 use crate::cmd::{cargo, step, workspace_root};
 
@@ -6,7 +7,7 @@ use crate::cmd::{cargo, step, workspace_root};
 const DEFAULT_PREEMPTIONS: &str = "2";
 
 /// Crates with loom models in `tests/loom.rs`.
-const MODELLED: &[&str] = &["weft-sync"];
+const MODELLED: &[&str] = &["weft-sync", "weft-thread"];
 
 /// Runs every loom model; `--preemptions N` deepens the search.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -23,7 +24,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 .args(["test", "--release", "--package", package, "--test", "loom"])
                 .env("RUSTFLAGS", "--cfg weft_loom")
                 .env("CARGO_TARGET_DIR", &target_dir)
-                .env("LOOM_MAX_PREEMPTIONS", &preemptions),
+                .env("LOOM_MAX_PREEMPTIONS", &preemptions)
+                // Release for speed, but keep the library's debug_assert!s (its
+                // invariant checks) and overflow checks live in every interleaving:
+                // `cargo xtask ci` runs the other tests in release, where they are off.
+                .env("CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS", "true")
+                .env("CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS", "true"),
         )?;
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! `cargo xtask <task>`: all of weft's automation, one module per task.
 //!
-//! - `ci`: formatting, clippy, docs, every test, then the loom models.
+//! - `ci`: formatting, clippy, docs, every test, the tour, then the loom models.
 //! - `loom [--preemptions N]`: the loom models alone, in their own target dir.
 //! - `bench [--quick]`: the side-by-side benchmarks against the peers.
 
@@ -16,7 +16,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci                      fmt --check, clippy -D warnings, docs, all tests, loom models
+  ci                      fmt --check, clippy -D warnings, docs, all tests, tour, loom models
   loom [--preemptions N]  loom models only (release, own target dir; default N = 2)
   bench [--quick]         side-by-side benchmarks of weft and its peers
 ";

@@ -13,8 +13,10 @@ pub mod sync {
     }
 }
 
-/// Threads: loom's spawn, park and unpark, plus a modelled `park_timeout`.
+/// Threads: loom's spawn, park and unpark, a modelled `park_timeout`, and an id that
+/// is never reused.
 pub mod thread {
+    pub use crate::thread_id::unique_id;
     pub use loom::thread::{
         Builder, JoinHandle, Thread, ThreadId, current, panicking, park, spawn, yield_now,
     };

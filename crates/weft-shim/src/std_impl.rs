@@ -13,8 +13,9 @@ pub mod sync {
     }
 }
 
-/// Threads: `std`'s spawn, park and unpark.
+/// Threads: `std`'s spawn, park and unpark, plus an id that is never reused.
 pub mod thread {
+    pub use crate::thread_id::unique_id;
     pub use std::thread::{
         Builder, JoinHandle, Thread, ThreadId, available_parallelism, current, panicking, park,
         park_timeout, sleep, spawn, yield_now,

@@ -48,6 +48,13 @@ use crate::{Lock, LockGuard, StopToken, Stopped};
 /// cond.wait(); // error: no method named `wait` found for `Condition<bool>`
 /// ```
 ///
+/// Nor does notifying without it:
+///
+/// ```compile_fail
+/// let cond = weft::sync::Condition::new(false);
+/// cond.notify_all(); // error: no method named `notify_all` found for `Condition<bool>`
+/// ```
+///
 /// # Differences from Python's `threading.Condition`
 ///
 /// - The condition owns its lock and its data (`Condition(lock)` sharing a lock
@@ -197,6 +204,18 @@ impl<T: fmt::Debug> fmt::Debug for Condition<T> {
 /// The lock of a [`Condition`], held: gives access to the data, and is where
 /// waiting and notifying happen. Unlocks when dropped; cannot leave its thread.
 ///
+/// # Examples
+///
+/// ```
+/// let cond = weft::sync::Condition::new(0);
+/// let mut guard = cond.lock();
+/// *guard += 1; // `DerefMut` reaches the data
+/// guard.notify_all(); // nobody waits: a no-op
+/// assert_eq!(*guard, 1);
+/// ```
+///
+/// A guard cannot be sent to another thread:
+///
 /// ```compile_fail
 /// let cond = weft::sync::Condition::new(0);
 /// let guard = cond.lock();
@@ -335,9 +354,14 @@ impl<T> ConditionGuard<'_, T> {
 
     /// Like [`wait_for`](Self::wait_for), ending early when `stop` fires.
     ///
+    /// After a stop the predicate is checked once more with the lock held again (as
+    /// [`wait_for_timeout`](Self::wait_for_timeout) does after its timeout), so a state
+    /// that became true while the waiter was being stopped is not reported as a stop.
+    ///
     /// # Errors
     ///
-    /// [`Stopped`] if the token fired while the predicate was still `false`.
+    /// [`Stopped`] if the token fired and the predicate was still `false` once the
+    /// lock was held again.
     ///
     /// # Examples
     ///
@@ -358,7 +382,11 @@ impl<T> ConditionGuard<'_, T> {
                 return Ok(());
             }
             if self.park(None, Some(stop)) == WakeReason::Stopped {
-                return Err(Stopped);
+                return if predicate(self) {
+                    Ok(())
+                } else {
+                    Err(Stopped)
+                };
             }
         }
     }

@@ -159,6 +159,18 @@ pub enum PutError<T> {
 
 impl<T> PutError<T> {
     /// Gives back the item that was not queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::sync::Queue;
+    ///
+    /// let q = Queue::bounded(1)?;
+    /// q.put(String::from("first"))?;
+    /// let refused = q.try_put(String::from("second")).unwrap_err();
+    /// assert_eq!(refused.into_inner(), "second"); // nothing is lost
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             Self::Full(item)

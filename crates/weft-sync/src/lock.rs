@@ -31,12 +31,13 @@ use crate::{StopToken, Stopped};
 /// assert_eq!(counter.into_inner(), 4);
 /// ```
 ///
-/// A lock is shared between threads only if its data may move between them:
+/// A lock is shared between threads only if its data may move between them (with
+/// `Lock::new(0)` this compiles):
 ///
 /// ```compile_fail
 /// let lock = weft::sync::Lock::new(std::rc::Rc::new(0)); // `Rc` is not `Send`
 /// std::thread::scope(|s| {
-///     s.spawn(|| lock.lock()); // error: `Lock<Rc<i32>>` cannot be shared between threads
+///     s.spawn(|| drop(lock.lock())); // error: `Lock<Rc<i32>>` cannot be shared between threads
 /// });
 /// ```
 ///
@@ -231,6 +232,17 @@ impl<T: fmt::Debug> fmt::Debug for Lock<T> {
 
 /// Proof that the current thread holds a [`Lock`]; gives access to the data and
 /// unlocks when dropped.
+///
+/// # Examples
+///
+/// ```
+/// let lock = weft::sync::Lock::new(vec![1]);
+/// let mut guard = lock.lock();
+/// guard.push(2); // `DerefMut` reaches the data
+/// assert_eq!(*guard, [1, 2]);
+/// drop(guard); // unlocks
+/// assert!(!lock.is_locked());
+/// ```
 ///
 /// A guard cannot be sent to another thread:
 ///

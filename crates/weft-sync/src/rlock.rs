@@ -5,21 +5,18 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 
 use weft_shim::cell::UnsafeCell;
-use weft_shim::sync::atomic::{AtomicUsize, Ordering};
+use weft_shim::sync::atomic::{AtomicU64, Ordering};
 use weft_shim::time::Duration;
 
 use crate::raw::{RawLock, deadline_after};
 use crate::{StopToken, Stopped};
 
-weft_shim::thread_local! {
-    /// Its address identifies the current thread while the thread lives.
-    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! has no const form")]
-    static THREAD_ANCHOR: u8 = 0;
-}
-
-/// A non-zero number unique to the calling thread among live threads.
-fn current_thread() -> usize {
-    THREAD_ANCHOR.with(|anchor| std::ptr::from_ref(anchor) as usize)
+/// A non-zero number that no other thread of the process has or ever had.
+///
+/// Not the address of a thread-local: a thread started after the owner exited (with a
+/// leaked guard) may be given the same address, and would then be let in as the owner.
+fn current_thread() -> u64 {
+    weft_shim::thread::unique_id()
 }
 
 /// A reentrant lock: the thread that holds it may lock it again without deadlocking.
@@ -63,8 +60,9 @@ fn current_thread() -> usize {
 pub struct RLock<T> {
     raw: RawLock,
     /// `current_thread()` of the holder, or 0. Written only by the holder (or by a
-    /// thread that just took `raw`), so the holder reading its own id is race-free.
-    owner: AtomicUsize,
+    /// thread that just took `raw`), so the holder reading its own id is race-free, and
+    /// ids are never reused, so no other thread can ever read its own id here.
+    owner: AtomicU64,
     /// Levels held by the owner; touched only by the owner.
     depth: UnsafeCell<usize>,
     data: T,
@@ -90,7 +88,7 @@ impl<T> RLock<T> {
     pub fn new(value: T) -> Self {
         Self {
             raw: RawLock::new(),
-            owner: AtomicUsize::new(0),
+            owner: AtomicU64::new(0),
             depth: UnsafeCell::new(0),
             data: value,
         }
@@ -312,7 +310,20 @@ impl<T: fmt::Debug> fmt::Debug for RLock<T> {
 }
 
 /// One level of an [`RLock`] held by the current thread; gives `&T`, releases the
-/// level when dropped, and cannot leave its thread.
+/// level when dropped, and cannot leave its thread (see [`RLock`]).
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+///
+/// let lock = weft::sync::RLock::new(Cell::new(0));
+/// let outer = lock.lock();
+/// let inner = lock.lock(); // a second level, same thread
+/// inner.set(outer.get() + 1); // guards give `&T`: mutate through a `Cell`
+/// drop((inner, outer)); // the last level unlocks
+/// assert!(!lock.is_locked());
+/// ```
 #[must_use = "the level is released as soon as the guard is dropped"]
 pub struct RLockGuard<'a, T> {
     lock: &'a RLock<T>,

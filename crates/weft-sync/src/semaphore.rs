@@ -279,6 +279,16 @@ pub struct Semaphore {
 
 impl Semaphore {
     /// The most permits a semaphore can hold (`usize::MAX / 2`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::sync::Semaphore;
+    ///
+    /// let sem = Semaphore::new(usize::MAX); // capped, not an error
+    /// assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS);
+    /// assert!(sem.release(1).is_err()); // no room left
+    /// ```
     pub const MAX_PERMITS: usize = MAX_PERMITS;
 
     /// A semaphore with `permits` permits (zero is fine: acquirers then wait for a
@@ -495,6 +505,15 @@ pub struct BoundedSemaphore {
 
 impl BoundedSemaphore {
     /// The largest bound a semaphore can have (`usize::MAX / 2`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::sync::BoundedSemaphore;
+    ///
+    /// let sem = BoundedSemaphore::new(usize::MAX); // capped, not an error
+    /// assert_eq!(sem.bound(), BoundedSemaphore::MAX_PERMITS);
+    /// ```
     pub const MAX_PERMITS: usize = MAX_PERMITS;
 
     /// A semaphore with `permits` permits, which is also its bound. More than

@@ -5,6 +5,9 @@ use std::fmt;
 use weft_shim::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use weft_shim::sync::{Arc, Mutex, MutexGuard};
 use weft_shim::thread::Thread;
+use weft_shim::time::Duration;
+
+use crate::raw::{Waiter, WakeReason, deadline_after};
 
 /// A cloneable flag that asks work to stop, and wakes every wait that watches it.
 ///
@@ -91,9 +94,66 @@ impl StopToken {
     }
 
     /// Whether [`stop`](Self::stop) has been called on this token or a clone.
+    ///
+    /// # Examples
+    ///
+    /// A worker that checks its token between steps:
+    ///
+    /// ```
+    /// let token = weft::sync::StopToken::new();
+    /// let mut steps = 0;
+    /// while !token.is_stopped() {
+    ///     steps += 1;
+    ///     if steps == 3 {
+    ///         token.stop(); // in real code, another thread calls this
+    ///     }
+    /// }
+    /// assert_eq!(steps, 3);
+    /// ```
     #[must_use]
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Waits until this token is stopped or `timeout` has passed; returns `true` if it
+    /// was stopped (already, or during the wait), `false` on timeout.
+    ///
+    /// This is a sleep that a stop cuts short, and the form Python programs write as
+    /// `stop_event.wait(interval)`: the waiting thread parks (it does not poll), and
+    /// [`stop`](Self::stop) wakes it at once. A timeout too large to represent waits
+    /// until the token is stopped. The deadline is fixed when the call starts, so
+    /// spurious wake-ups never extend it.
+    ///
+    /// # Examples
+    ///
+    /// A worker that does a round of work every 10 ms until told to stop:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::sync::StopToken;
+    ///
+    /// let token = StopToken::new();
+    /// std::thread::scope(|s| {
+    ///     let worker = s.spawn(|| {
+    ///         let mut rounds = 0;
+    ///         while !token.wait_timeout(Duration::from_millis(10)) {
+    ///             rounds += 1;
+    ///         }
+    ///         rounds
+    ///     });
+    ///     std::thread::sleep(Duration::from_millis(30));
+    ///     token.stop(); // wakes the worker in the middle of its wait
+    ///     worker.join().unwrap();
+    /// });
+    /// assert!(token.wait_timeout(Duration::ZERO));
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        if self.is_stopped() {
+            return true;
+        }
+        // Nobody notifies this waiter: only the deadline or the token ends the wait
+        // (W2), and the registration inside `Waiter::wait` makes the stop reach it (W3).
+        Waiter::new().wait(deadline_after(timeout), Some(self)) == WakeReason::Stopped
     }
 
     /// Registers `thread` to be unparked on stop, until the registration drops.

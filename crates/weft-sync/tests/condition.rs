@@ -137,6 +137,36 @@ fn stop_wakes_a_waiter_and_it_holds_the_lock_again() {
     });
 }
 
+/// The predicate is checked once more after a stop, as `wait_for_timeout` checks it
+/// after its timeout: a state made true while the waiter was being stopped wins.
+#[test]
+fn wait_for_stoppable_rechecks_the_predicate_after_a_stop() {
+    watchdog(|| {
+        let cond = Condition::new(0);
+        let token = StopToken::new();
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| {
+                let mut g = cond.lock();
+                *g = 1;
+                g.wait_for_stoppable(|n| *n == 2, &token)
+            });
+            // Seeing 1 under the lock means the waiter is parked (it let go of the lock).
+            let mut g = loop {
+                let g = cond.lock();
+                if *g == 1 {
+                    break g;
+                }
+                drop(g);
+                std::thread::yield_now();
+            };
+            *g = 2; // the predicate holds, but nobody notifies...
+            token.stop(); // ...and the stop wakes the waiter while we hold the lock
+            drop(g);
+            assert_eq!(waiter.join().unwrap(), Ok(()));
+        });
+    });
+}
+
 #[test]
 fn panic_while_waiting_thread_holds_lock_unlocks() {
     let cond = Condition::new(0);

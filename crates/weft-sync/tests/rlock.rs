@@ -50,6 +50,29 @@ fn other_threads_wait_until_every_level_is_released() {
     });
 }
 
+/// A thread that leaked a guard and then exited still holds the lock for good. A
+/// later thread, which may be given the dead thread's thread-local memory, must not
+/// be taken for the owner and let in.
+#[test]
+fn a_later_thread_never_inherits_a_dead_owners_levels() {
+    let lock = RLock::new(());
+    std::thread::scope(|s| {
+        s.spawn(|| std::mem::forget(lock.lock()));
+    });
+    for _ in 0..20 {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                assert!(
+                    !lock.is_owned(),
+                    "a new thread took over a dead owner's levels"
+                );
+                assert!(lock.try_lock().is_none());
+            });
+        });
+    }
+    assert!(lock.is_locked());
+}
+
 #[test]
 fn many_threads_with_nested_locking_never_lose_an_update() {
     watchdog(|| {

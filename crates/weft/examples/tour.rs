@@ -3,19 +3,28 @@
 //! Each section solves a small real task with the primitive it shows, and checks its
 //! own answer, so the tour doubles as a smoke test.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use weft::sync::{Barrier, Condition, GetError, Lock, Queue, StopToken, Stopped};
+use weft::sync::{
+    Barrier, BoundedSemaphore, Condition, Event, GetError, LifoQueue, Lock, PriorityQueue, Queue,
+    RLock, ReleaseError, Semaphore, StopToken,
+};
 
 fn main() {
     println!("weft tour\n");
     lock_section();
+    rlock_section();
     condition_section();
+    event_section();
+    semaphore_section();
     barrier_section();
     queue_section();
+    priority_section();
     stop_token_section();
+    thread_section();
     executor_section();
     println!("\ntour complete");
 }
@@ -57,6 +66,43 @@ fn lock_section() {
     );
 }
 
+/// `threading.RLock`: a recursive walk takes the same lock at every level.
+fn rlock_section() {
+    println!("== RLock: a recursive tree walk re-enters the lock it already holds");
+    struct Node {
+        name: &'static str,
+        children: Vec<Node>,
+    }
+    fn visit(node: &Node, seen: &RLock<RefCell<Vec<&'static str>>>) {
+        let log = seen.lock(); // taken again at every level by the same thread
+        log.borrow_mut().push(node.name);
+        for child in &node.children {
+            visit(child, seen);
+        }
+        drop(log);
+    }
+    let tree = Node {
+        name: "root",
+        children: vec![
+            Node {
+                name: "a",
+                children: vec![Node {
+                    name: "a1",
+                    children: vec![],
+                }],
+            },
+            Node {
+                name: "b",
+                children: vec![],
+            },
+        ],
+    };
+    let seen = RLock::new(RefCell::new(Vec::new()));
+    visit(&tree, &seen);
+    assert!(!seen.is_locked(), "every level was released");
+    println!("   visited {:?}", seen.lock().borrow());
+}
+
 /// `threading.Condition`: a producer/consumer hand-off; wait/notify live on the guard.
 fn condition_section() {
     println!("== Condition: a consumer sums what a producer hands over");
@@ -86,6 +132,53 @@ fn condition_section() {
     });
     assert_eq!(sum, 5050);
     println!("   consumer received 1..=100, sum {sum}");
+}
+
+/// `threading.Event`: one `set` releases every waiting worker at once.
+fn event_section() {
+    println!("== Event: four workers wait for a starting signal");
+    let start = Event::new();
+    let started = Lock::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                start.wait();
+                *started.lock() += 1;
+            });
+        }
+        assert_eq!(*started.lock(), 0, "nobody runs before the signal");
+        start.set();
+    });
+    assert_eq!(started.into_inner(), 4);
+    println!("   set() released all 4 workers");
+}
+
+/// `threading.Semaphore` / `BoundedSemaphore`: at most two downloads at a time.
+fn semaphore_section() {
+    println!("== Semaphore: eight downloads, at most two at a time");
+    let slots = Semaphore::new(2);
+    let now = Lock::new((0u32, 0u32)); // (running, peak)
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                let _permit = slots.acquire(); // released when dropped
+                {
+                    let mut n = now.lock();
+                    n.0 += 1;
+                    n.1 = n.1.max(n.0);
+                }
+                std::thread::sleep(Duration::from_millis(2));
+                now.lock().0 -= 1;
+            });
+        }
+    });
+    let peak = now.into_inner().1;
+    assert!(peak <= 2);
+    println!("   peak concurrency {peak}");
+    let bounded = BoundedSemaphore::new(1);
+    let err = bounded.release(1).expect_err("nothing was acquired");
+    assert!(matches!(err, ReleaseError::PastBound { .. }));
+    println!("   BoundedSemaphore over-release is an error value: {err}");
 }
 
 /// `threading.Barrier`: workers compute in phases; the action merges each phase.
@@ -153,21 +246,117 @@ fn queue_section() {
     println!("   sum of squares {sum}");
 }
 
-/// `StopToken`: a thread parked on a lock is woken and told to stop.
+/// `queue.PriorityQueue` / `LifoQueue`: lowest first; last in, first out.
+fn priority_section() {
+    println!("== PriorityQueue and LifoQueue");
+    let jobs = PriorityQueue::bounded(4).expect("a capacity of 4 is valid");
+    for (seq, (priority, job)) in [
+        (2, "reply"),
+        (0, "page oncall"),
+        (1, "triage"),
+        (2, "archive"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        jobs.put((priority, seq, job)).expect("room for four");
+    }
+    let order: Vec<_> = std::iter::from_fn(|| jobs.try_get().ok())
+        .map(|(_, _, job)| job)
+        .collect();
+    assert_eq!(order, ["page oncall", "triage", "reply", "archive"]);
+    println!("   priority order: {order:?}");
+    let stack = LifoQueue::unbounded();
+    for n in 1..=3 {
+        stack.put(n).expect("an open queue");
+    }
+    let popped: Vec<_> = std::iter::from_fn(|| stack.try_get().ok()).collect();
+    assert_eq!(popped, [3, 2, 1]);
+    println!("   LIFO order: {popped:?}");
+}
+
+/// `StopToken`: a worker blocked in `get` on an empty queue is woken and told to stop.
 fn stop_token_section() {
-    println!("== StopToken: stopping a thread that is blocked on a lock");
-    let resource = Lock::new(());
+    println!("== StopToken: stopping a thread blocked in queue.get()");
+    let inbox: Queue<String> = Queue::unbounded();
     let token = StopToken::new();
-    let held = resource.lock();
     let outcome = std::thread::scope(|s| {
-        let waiter = s.spawn(|| resource.lock_stoppable(&token).map(drop));
-        std::thread::sleep(Duration::from_millis(20));
+        let worker = s.spawn(|| inbox.get_stoppable(&token));
+        std::thread::sleep(Duration::from_millis(20)); // the worker is parked in get
         token.stop();
-        waiter.join().expect("the waiter does not panic")
+        worker.join().expect("the worker does not panic")
     });
-    drop(held);
-    assert_eq!(outcome, Err(Stopped));
-    println!("   the blocked thread returned {outcome:?} instead of hanging");
+    assert_eq!(outcome, Err(GetError::Stopped));
+    println!("   the blocked get returned {outcome:?} instead of waiting for a sentinel");
+}
+
+/// `threading.Thread` and `Timer`: a closure or a `Runnable`, a stop flag, a periodic
+/// timer, and daemon versus non-daemon threads at exit.
+fn thread_section() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use weft::thread::{Runnable, Thread, Timer, is_stopped, sleep};
+
+    println!("== Thread: a closure, a Runnable, a stop flag, a periodic Timer, daemons at exit");
+    /// The "subclass Thread and override run()" pattern.
+    struct SumOfSquares(u64);
+    impl Runnable for SumOfSquares {
+        type Output = u64;
+        fn run(&mut self, _stop: &StopToken) -> u64 {
+            (1..=self.0).map(|n| n * n).sum()
+        }
+    }
+    let sum = Thread::new(|| (1..=100u64).sum::<u64>())
+        .name("adder")
+        .start()
+        .expect("the OS gave us a thread");
+    let squares = Thread::from_runnable(SumOfSquares(10))
+        .start()
+        .expect("the OS gave us a thread");
+    let (sum, squares) = (
+        sum.join().expect("no panic"),
+        squares.join().expect("no panic"),
+    );
+    assert_eq!((sum, squares), (5050, 385));
+    println!("   closure thread: {sum}; Runnable thread: {squares}");
+
+    // A worker loop with a stop flag; `sleep` wakes at once when stop is asked.
+    let worker = Thread::new(|| {
+        let mut rounds = 0u32;
+        while !is_stopped() {
+            rounds += 1;
+            sleep(Duration::from_millis(1));
+        }
+        rounds
+    })
+    .start()
+    .expect("the OS gave us a thread");
+    let ticks = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&ticks);
+    let heartbeat = Timer::every(Duration::from_millis(5), move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    })
+    .start()
+    .expect("the timer thread started");
+    sleep(Duration::from_millis(30));
+    worker.stop();
+    assert!(heartbeat.cancel(), "no tick runs after cancel returns");
+    println!(
+        "   worker stopped after {} rounds; the heartbeat timer ticked {} times",
+        worker.join().expect("no panic"),
+        ticks.load(Ordering::SeqCst)
+    );
+
+    // At exit a daemon thread is abandoned; a non-daemon one is waited for.
+    Thread::new(|| sleep(Duration::from_secs(3600)))
+        .daemon(true)
+        .start()
+        .expect("the OS gave us a thread");
+    Thread::new(|| {
+        sleep(Duration::from_millis(50));
+        println!("   (a non-daemon thread printed this after main returned: exit waited for it)");
+    })
+    .start()
+    .expect("the OS gave us a thread");
 }
 
 /// `concurrent.futures.ThreadPoolExecutor`: futures, as_completed, a lazy map, a

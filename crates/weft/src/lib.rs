@@ -7,6 +7,9 @@
 //! - [`sync`]: `Lock`, `RLock`, `Condition`, `Event`, `Semaphore`, `BoundedSemaphore`,
 //!   `Barrier`, `Queue`, `LifoQueue`, `PriorityQueue` and `StopToken` — Python's
 //!   `threading` and `queue` modules.
+//! - [`thread`]: `Thread`, `JoinHandle`, `Runnable`, `Timer`, daemon semantics at
+//!   exit, a stop token per thread, `current`/`enumerate`, and the excepthook —
+//!   Python's `threading.Thread` and `threading.Timer`.
 //! - [`executor`]: `ThreadPool`, `Future` — Python's `concurrent.futures`.
 //!
 //! # Examples
@@ -27,3 +30,4 @@
 
 pub use weft_executor as executor;
 pub use weft_sync as sync;
+pub use weft_thread as thread;

@@ -32,3 +32,13 @@ fn sync_is_weft_sync() {
     let _: Option<weft::sync::SemaphorePermit<'static>> = None;
     let _: Option<weft::sync::ReleaseError> = None;
 }
+
+#[test]
+fn thread_is_weft_thread() {
+    let seven = weft::thread::Thread::new(|| 7).start().map(|h| h.join());
+    assert_eq!(seven.unwrap().unwrap(), 7);
+    assert_eq!(weft::thread::main_thread().ident(), 1);
+    let timer = weft::thread::Timer::after(std::time::Duration::from_secs(60), || ());
+    assert!(timer.start().unwrap().cancel());
+    let _: Option<weft::thread::JoinError> = None;
+}

@@ -77,6 +77,14 @@ impl RawLock {
         if self.try_lock() {
             return Ok(());
         }
+        // A wait that may not wait (a zero timeout, a fired token) ends here, without
+        // the spin of `lock_slow`: `lock_timeout(Duration::ZERO)` is `try_lock`.
+        if stop.is_some_and(StopToken::is_stopped) {
+            return Err(WakeReason::Stopped);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(WakeReason::TimedOut);
+        }
         self.lock_slow(deadline, stop)
     }
 
