@@ -76,6 +76,8 @@ pub(crate) struct Measurement {
     pub(crate) rates: Vec<f64>,
     /// What one operation is ("lock+unlock", "round trip").
     pub(crate) unit: &'static str,
+    /// Peak resident memory of the sample process, KiB, when measured in a child.
+    pub(crate) peak_rss_kib: Option<u64>,
 }
 
 impl Measurement {
@@ -97,6 +99,10 @@ pub(crate) fn compare(
     unit: &'static str,
     mut contenders: Vec<Contender<'_>>,
 ) -> Vec<Measurement> {
+    // WEFT_BENCH_SYSTEM=name keeps one system (for profiling one side alone).
+    if let Ok(only) = std::env::var("WEFT_BENCH_SYSTEM") {
+        contenders.retain(|c| c.system == only);
+    }
     eprint!("  {workload:<28}");
     for c in &mut contenders {
         (c.run)(); // warm-up
@@ -123,6 +129,7 @@ pub(crate) fn compare(
                 is_weft: c.is_weft,
                 rates,
                 unit,
+                peak_rss_kib: None,
             }
         })
         .collect()

@@ -7,6 +7,9 @@
 //!
 //! Usage: `weft-benches [--quick] [FILTER]` (FILTER selects groups by substring).
 
+mod executor_join;
+mod executor_memory;
+mod executor_submit;
 mod harness;
 mod report;
 mod sync_event;
@@ -17,9 +20,18 @@ use std::process::ExitCode;
 use harness::Config;
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, system, n] = args.as_slice()
+        && flag == "--child-memory"
+    {
+        // A child of the memory group: run one system, print its peak RSS.
+        executor_memory::child(system, n.parse().unwrap_or(0));
+        println!("{}", executor_memory::peak_rss_kib());
+        return ExitCode::SUCCESS;
+    }
     let mut config = Config::full();
     let mut filter = None;
-    for arg in std::env::args().skip(1) {
+    for arg in args {
         match arg.as_str() {
             "--quick" => config = Config::quick(),
             "-h" | "--help" => {
@@ -38,6 +50,15 @@ fn main() -> ExitCode {
     let mut results = Vec::new();
     if selected("lock") {
         results.extend(sync_lock::run(&config));
+    }
+    if selected("submit") {
+        results.extend(executor_submit::run(&config));
+    }
+    if selected("join") {
+        results.extend(executor_join::run(&config));
+    }
+    if selected("memory") {
+        results.extend(executor_memory::run(&config));
     }
     if selected("event") {
         results.extend(sync_event::run(&config));

@@ -38,7 +38,7 @@ fn render(results: &[Measurement], config: &Config) -> String {
     );
     let _ = writeln!(
         out,
-        "| workload | system | median | min – max | vs best peer |\n|---|---|---|---|---|"
+        "| workload | system | median | min – max | vs best peer | peak RSS |\n|---|---|---|---|---|---|"
     );
     let mut workloads: Vec<&str> = results.iter().map(|m| m.workload.as_str()).collect();
     workloads.dedup();
@@ -55,9 +55,13 @@ fn render(results: &[Measurement], config: &Config) -> String {
             } else {
                 "–".to_owned()
             };
+            let rss = m.peak_rss_kib.map_or_else(
+                || "–".to_owned(),
+                |kib| format!("{:.1} MiB", kib as f64 / 1024.0),
+            );
             let _ = writeln!(
                 out,
-                "| {workload} | {} | {} {}/s | {} – {} | {ratio} |",
+                "| {workload} | {} | {} {}/s | {} – {} | {ratio} | {rss} |",
                 m.system,
                 human(m.median()),
                 m.unit,

@@ -155,3 +155,14 @@ pub mod cell {
 
 /// Thread-local storage: loom's `thread_local!`.
 pub use loom::thread_local;
+
+#[doc(hidden)]
+pub use loom::thread_local as loom_thread_local;
+
+/// A thread-local: loom's `thread_local!` (loom has no `const` form).
+#[macro_export]
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $ty:ty = $init:expr;) => {
+        $crate::loom_thread_local! { $(#[$attr])* $vis static $name: $ty = $init; }
+    };
+}

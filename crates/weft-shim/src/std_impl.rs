@@ -75,3 +75,12 @@ pub mod cell {
 
 /// Thread-local storage: `std`'s `thread_local!`.
 pub use std::thread_local;
+
+/// A thread-local with a `const` initialiser (no lazy-initialisation check on access):
+/// `std`'s `thread_local!` with `const { .. }`; loom's plain `thread_local!` under loom.
+#[macro_export]
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $ty:ty = $init:expr;) => {
+        ::std::thread_local! { $(#[$attr])* $vis static $name: $ty = const { $init }; }
+    };
+}

@@ -25,6 +25,7 @@ fn main() {
     priority_section();
     stop_token_section();
     thread_section();
+    executor_section();
     println!("\ntour complete");
 }
 
@@ -356,4 +357,100 @@ fn thread_section() {
     })
     .start()
     .expect("the OS gave us a thread");
+}
+
+/// `concurrent.futures.ThreadPoolExecutor`: futures, as_completed, a lazy map, a
+/// bounded queue, cancellation that reaches running work, and a scope that borrows.
+fn executor_section() {
+    use weft::executor::{SubmitError, TaskError, ThreadPool, WhenFull, as_completed};
+    use weft::sync::Event;
+
+    println!("== ThreadPool: submit + as_completed");
+    let pool = ThreadPool::builder()
+        .max_workers(4)
+        .build()
+        .expect("a valid pool");
+    let futures: Vec<_> = [30u64, 10, 20]
+        .into_iter()
+        .map(|ms| {
+            pool.submit(move || {
+                std::thread::sleep(Duration::from_millis(ms));
+                ms
+            })
+            .expect("the pool is open")
+        })
+        .collect();
+    let order: Vec<u64> = as_completed(futures)
+        .map(|f| f.result().expect("no task panics"))
+        .collect();
+    println!("   finished in completion order: {order:?}");
+
+    println!("== ThreadPool::map over ten million items, lazily, in constant memory");
+    let total: u64 = pool
+        .map(0..10_000_000u64, |n| n % 7)
+        .chunksize(10_000)
+        .map(|r| r.expect("no task panics"))
+        .sum();
+    assert_eq!(total, (0..10_000_000u64).map(|n| n % 7).sum());
+    println!("   sum of n % 7 = {total}");
+
+    println!("== a bounded queue filling up: WhenFull::Reject hands the task back");
+    let small = ThreadPool::builder()
+        .max_workers(1)
+        .queue_capacity(2)
+        .when_full(WhenFull::Reject)
+        .build()
+        .expect("a valid pool");
+    let gate = Arc::new(Event::new());
+    let busy = {
+        let gate = Arc::clone(&gate);
+        small
+            .submit(move || gate.wait())
+            .expect("room for the first task")
+    };
+    while small.running() == 0 {
+        std::thread::yield_now();
+    }
+    let queued: Vec<_> = (0..2)
+        .map(|i| small.submit(move || i).expect("two places"))
+        .collect();
+    match small.submit(|| 99) {
+        Err(SubmitError::Full(task)) => println!(
+            "   third task refused, handed back (it would return {})",
+            task()
+        ),
+        other => panic!("expected Full, got {other:?}"),
+    }
+
+    println!("== cancellation: a queued future is cancelled; a running one is asked to stop");
+    assert!(queued[1].cancel());
+    gate.set();
+    busy.result().expect("the gate task finishes");
+    let results: Vec<_> = queued.into_iter().map(|f| f.result()).collect();
+    assert_eq!(results, [Ok(0), Err(TaskError::Cancelled)]);
+    println!("   results {results:?}");
+    let jobs: Arc<Queue<u32>> = Arc::new(Queue::unbounded());
+    let waiting = {
+        let jobs = Arc::clone(&jobs);
+        pool.submit(move || jobs.get_stoppable(&weft::executor::stop_token()))
+            .expect("the pool is open")
+    };
+    while !waiting.running() {
+        std::thread::yield_now();
+    }
+    assert!(!waiting.cancel(), "a running task is not cancelled...");
+    let outcome = waiting.result().expect("...but its stop token fired");
+    assert_eq!(outcome, Err(GetError::Stopped));
+    println!("   the running task's blocked get returned {outcome:?}");
+
+    println!("== scope: tasks that borrow a slice from this stack frame");
+    let readings = [3.5f64, 4.0, 2.5, 5.0, 4.5, 3.0];
+    let mut means = [0.0f64; 2];
+    pool.scope(|s| {
+        for (half, mean) in readings.chunks(3).zip(means.iter_mut()) {
+            s.spawn(move |_| *mean = half.iter().sum::<f64>() / half.len() as f64);
+        }
+    });
+    assert_eq!(means, [10.0 / 3.0, 12.5 / 3.0]);
+    println!("   means of each half: {means:.2?}");
 }

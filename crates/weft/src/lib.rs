@@ -10,6 +10,7 @@
 //! - [`thread`]: `Thread`, `JoinHandle`, `Runnable`, `Timer`, daemon semantics at
 //!   exit, a stop token per thread, `current`/`enumerate`, and the excepthook —
 //!   Python's `threading.Thread` and `threading.Timer`.
+//! - [`executor`]: `ThreadPool`, `Future` — Python's `concurrent.futures`.
 //!
 //! # Examples
 //!
@@ -27,5 +28,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub use weft_executor as executor;
 pub use weft_sync as sync;
 pub use weft_thread as thread;

@@ -1,0 +1,167 @@
+//! [`ThreadPoolBuilder`]: how a pool is configured.
+
+use std::fmt;
+
+use weft_shim::sync::Arc;
+
+use crate::registry::{Config, Registry};
+use crate::{BuildError, ThreadPool};
+
+/// The queue bound a pool gets unless told otherwise: enough to keep every worker busy
+/// through bursts, small enough that a runaway producer cannot exhaust memory (a queued
+/// task costs about 100–200 bytes plus what its closure captures).
+pub const DEFAULT_QUEUE_CAPACITY: usize = 65_536;
+
+/// What `submit` does when the queue is full.
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::{ThreadPool, WhenFull};
+///
+/// let pool = ThreadPool::builder().queue_capacity(10).when_full(WhenFull::CallerRuns).build()?;
+/// # Ok::<(), weft::executor::BuildError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum WhenFull {
+    /// `submit` waits for room (the default): the producer slows to the pool's pace.
+    #[default]
+    Block,
+    /// `submit` returns [`SubmitError::Full`](crate::SubmitError::Full) with the task.
+    Reject,
+    /// The submitting thread runs the task itself, then `submit` returns its
+    /// (finished) future.
+    CallerRuns,
+}
+
+/// Configures a [`ThreadPool`]; made by [`ThreadPool::builder`].
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::{ThreadPool, WhenFull};
+///
+/// let pool = ThreadPool::builder()
+///     .max_workers(4)
+///     .queue_capacity(1_000)
+///     .when_full(WhenFull::Block)
+///     .thread_name_prefix("resize-")
+///     .initializer(|| println!("worker up"))
+///     .build()?;
+/// assert_eq!(pool.max_workers(), 4);
+/// # Ok::<(), weft::executor::BuildError>(())
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ThreadPoolBuilder {
+    max_workers: Option<usize>,
+    capacity: Option<usize>,
+    weight_limit: Option<usize>,
+    when_full: WhenFull,
+    thread_name_prefix: String,
+    initializer: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl Default for ThreadPoolBuilder {
+    fn default() -> Self {
+        Self {
+            max_workers: None,
+            capacity: Some(DEFAULT_QUEUE_CAPACITY),
+            weight_limit: None,
+            when_full: WhenFull::Block,
+            thread_name_prefix: "weft-worker-".to_owned(),
+            initializer: None,
+        }
+    }
+}
+
+impl ThreadPoolBuilder {
+    /// The most worker threads (default: the number of logical CPUs). Workers start
+    /// lazily, one per submit that finds no idle worker, up to this number.
+    pub fn max_workers(mut self, n: usize) -> Self {
+        self.max_workers = Some(n);
+        self
+    }
+
+    /// Bounds the queue of tasks waiting for a worker (default:
+    /// [`DEFAULT_QUEUE_CAPACITY`]).
+    pub fn queue_capacity(mut self, n: usize) -> Self {
+        self.capacity = Some(n);
+        self
+    }
+
+    /// Removes the bound on the queue: `submit` never waits, and memory grows with the
+    /// backlog (Python's behaviour; opt in only when producers are bounded elsewhere).
+    pub fn unbounded(mut self) -> Self {
+        self.capacity = None;
+        self
+    }
+
+    /// Bounds the summed cost of waiting tasks submitted with
+    /// [`submit_weighted`](ThreadPool::submit_weighted) (bytes, rows: any unit the
+    /// submitter states), so a few huge tasks cannot exhaust memory while many small
+    /// ones still flow. Applies on top of [`queue_capacity`](Self::queue_capacity).
+    pub fn queue_weight_limit(mut self, limit: usize) -> Self {
+        self.weight_limit = Some(limit);
+        self
+    }
+
+    /// What `submit` does when the queue is full (default [`WhenFull::Block`]).
+    pub fn when_full(mut self, policy: WhenFull) -> Self {
+        self.when_full = policy;
+        self
+    }
+
+    /// Worker threads are named `<prefix><index>` (default `weft-worker-`).
+    pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.thread_name_prefix = prefix.into();
+        self
+    }
+
+    /// Runs `init` once in each worker thread before it takes work. If it panics the
+    /// pool is broken: tasks not yet run fail with
+    /// [`TaskError::PoolBroken`](crate::TaskError::PoolBroken) and new submits fail.
+    pub fn initializer(mut self, init: impl Fn() + Send + Sync + 'static) -> Self {
+        self.initializer = Some(Arc::new(init));
+        self
+    }
+
+    /// Builds the pool. No thread starts until the first task is submitted.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] for `max_workers(0)`, `queue_capacity(0)` or
+    /// `queue_weight_limit(0)`.
+    pub fn build(self) -> Result<ThreadPool, BuildError> {
+        let max_workers = self.max_workers.unwrap_or_else(num_cpus::get);
+        if max_workers == 0 {
+            return Err(BuildError::ZeroWorkers);
+        }
+        if self.capacity == Some(0) {
+            return Err(BuildError::ZeroCapacity);
+        }
+        if self.weight_limit == Some(0) {
+            return Err(BuildError::ZeroWeightLimit);
+        }
+        let registry = Registry::new(Config {
+            max_workers,
+            capacity: self.capacity,
+            weight_limit: self.weight_limit,
+            thread_name_prefix: self.thread_name_prefix,
+            initializer: self.initializer,
+        });
+        Ok(ThreadPool::from_parts(registry, self.when_full))
+    }
+}
+
+impl fmt::Debug for ThreadPoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPoolBuilder")
+            .field("max_workers", &self.max_workers)
+            .field("capacity", &self.capacity)
+            .field("weight_limit", &self.weight_limit)
+            .field("when_full", &self.when_full)
+            .field("thread_name_prefix", &self.thread_name_prefix)
+            .field("initializer", &self.initializer.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,232 @@
+//! Every error weft-executor returns, and the hook for failures nobody looked at.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::OnceLock;
+
+use thiserror::Error;
+use weft_sync::Lock;
+
+/// The OS refused to start a worker thread.
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::SpawnError;
+///
+/// fn report(e: &SpawnError) -> String {
+///     e.to_string()
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error(
+    "could not start worker thread {name:?}: {reason}; lower max_workers, or raise the process's thread limit (ulimit -u)"
+)]
+pub struct SpawnError {
+    name: String,
+    reason: String,
+}
+
+impl SpawnError {
+    pub(crate) fn new(name: String, error: &std::io::Error) -> Self {
+        Self {
+            name,
+            reason: error.to_string(),
+        }
+    }
+
+    /// The name the refused thread would have had.
+    pub fn thread_name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// `submit` refused a task; the task comes back unrun.
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::{SubmitError, ThreadPool, WhenFull};
+///
+/// let pool = ThreadPool::builder().max_workers(1).build()?;
+/// pool.shutdown(true, false);
+/// match pool.submit(|| 1) {
+///     Err(SubmitError::ShutDown(task)) => assert_eq!(task(), 1), // handed back
+///     _ => unreachable!(),
+/// }
+/// # Ok::<(), weft::executor::BuildError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Error)]
+pub enum SubmitError<F> {
+    /// The queue was full and the pool was built with [`WhenFull::Reject`](crate::WhenFull::Reject)
+    /// (or a `try_submit` / `submit_timeout` found no room in time).
+    #[error("the pool's queue is full; retry later, use WhenFull::Block, or raise queue_capacity")]
+    Full(F),
+    /// The pool was shut down; it takes no more tasks.
+    #[error("the pool was shut down and takes no more tasks")]
+    ShutDown(F),
+    /// A stop-aware submit's token fired while it waited for room.
+    #[error("the submit was stopped because its StopToken fired while the queue was full")]
+    Stopped(F),
+    /// No worker thread could be started, so the task could never run.
+    #[error("the pool could not start any worker thread: {0}")]
+    Spawn(SpawnError, F),
+    /// A weighted submit's cost exceeds the pool's whole weight limit.
+    #[error(
+        "the task's weight is larger than the pool's queue_weight_limit, so it could never be admitted; raise the limit or split the task"
+    )]
+    TooHeavy(F),
+}
+
+impl<F> SubmitError<F> {
+    /// Gives back the task that was not submitted.
+    pub fn into_inner(self) -> F {
+        match self {
+            Self::Full(f)
+            | Self::ShutDown(f)
+            | Self::Stopped(f)
+            | Self::Spawn(_, f)
+            | Self::TooHeavy(f) => f,
+        }
+    }
+}
+
+impl<F> fmt::Debug for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("Full(..)"),
+            Self::ShutDown(_) => f.write_str("ShutDown(..)"),
+            Self::Stopped(_) => f.write_str("Stopped(..)"),
+            Self::Spawn(e, _) => f.debug_tuple("Spawn").field(e).field(&"..").finish(),
+            Self::TooHeavy(_) => f.write_str("TooHeavy(..)"),
+        }
+    }
+}
+
+/// A pool's builder was given settings that mean nothing.
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::{BuildError, ThreadPool};
+///
+/// assert!(matches!(ThreadPool::builder().max_workers(0).build(), Err(BuildError::ZeroWorkers)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// `max_workers(0)`.
+    #[error("a pool needs at least 1 worker, got max_workers(0)")]
+    ZeroWorkers,
+    /// `queue_capacity(0)`.
+    #[error(
+        "a bounded queue needs a capacity of at least 1, got queue_capacity(0); use unbounded() for no limit"
+    )]
+    ZeroCapacity,
+    /// `queue_weight_limit(0)`.
+    #[error("a weight limit of 0 admits nothing; give a positive queue_weight_limit")]
+    ZeroWeightLimit,
+}
+
+/// Why a future holds no value.
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::{TaskError, ThreadPool};
+///
+/// let pool = ThreadPool::builder().build()?;
+/// let future = pool.submit(|| -> u32 { panic!("bad input") })?;
+/// match future.result() {
+///     Err(TaskError::Panicked { message }) => assert_eq!(message, "bad input"),
+///     other => unreachable!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TaskError {
+    /// The task panicked; the worker survived.
+    #[error("the task panicked: {message}")]
+    Panicked {
+        /// The panic's message (its `&str` or `String` payload).
+        message: String,
+    },
+    /// The future was cancelled before its task started.
+    #[error("the task was cancelled before it started")]
+    Cancelled,
+    /// The pool broke (an initializer failed) before the task could run.
+    #[error("the pool is broken and did not run the task: {reason}")]
+    PoolBroken {
+        /// What broke the pool.
+        reason: String,
+    },
+    /// A timed wait for the result ended first; the future is still pending and can be
+    /// waited on again.
+    #[error("the task did not finish before the timeout; wait again, or cancel it")]
+    TimedOut,
+    /// A stop-aware wait for the result was stopped; the future is still pending.
+    #[error("the wait for the result was stopped because its StopToken fired")]
+    Stopped,
+    /// The pool was shut down before this item of a `map` could be submitted.
+    #[error("the pool was shut down before the task could be submitted")]
+    ShutDown,
+    /// The result was already taken out of this future.
+    #[error("the result was already taken from this future")]
+    AlreadyTaken,
+}
+
+/// A task's failure that nobody observed, reported when its future was dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnobservedFailure {
+    /// What went wrong.
+    pub error: TaskError,
+}
+
+/// A function told about failures nobody observed.
+pub type UnobservedFailureHook = Box<dyn Fn(&UnobservedFailure) + Send + Sync>;
+type Hook = UnobservedFailureHook;
+
+fn hook() -> &'static Lock<Option<Hook>> {
+    static HOOK: OnceLock<Lock<Option<Hook>>> = OnceLock::new();
+    HOOK.get_or_init(|| Lock::new(None))
+}
+
+/// Sets the function told about failed futures dropped without anyone reading their
+/// error (asyncio's "exception was never retrieved"); `None` restores the default, a
+/// line on stderr.
+///
+/// # Examples
+///
+/// ```
+/// weft::executor::set_unobserved_failure_hook(Some(Box::new(|failure| {
+///     eprintln!("lost: {}", failure.error);
+/// })));
+/// weft::executor::set_unobserved_failure_hook(None);
+/// ```
+pub fn set_unobserved_failure_hook(new: Option<UnobservedFailureHook>) {
+    *hook().lock() = new;
+}
+
+/// Tells the hook (or stderr) about a failure nobody observed.
+pub(crate) fn report_unobserved(error: TaskError) {
+    let failure = UnobservedFailure { error };
+    match &*hook().lock() {
+        Some(hook) => hook(&failure),
+        None => eprintln!(
+            "weft: a task failed and nobody read its future's error: {}",
+            failure.error
+        ),
+    }
+}
+
+/// The message of a panic payload (`&str` or `String`), or a placeholder.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<a panic payload that is not a string>".to_owned()
+    }
+}

@@ -1,0 +1,535 @@
+//! [`Future`]: the handle to a submitted task's result (`concurrent.futures.Future`).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use weft_shim::cell::UnsafeCell;
+use weft_shim::sync::Arc;
+use weft_shim::sync::atomic::{AtomicU8, Ordering};
+use weft_shim::time::Duration;
+use weft_sync::{Event, Lock, StopToken};
+
+use crate::TaskError;
+use crate::error::report_unobserved;
+use crate::registry::current_worker;
+
+/// A task owner (its runner, or `cancel`) has claimed the right to complete it.
+const CLAIMED: u8 = 1 << 0;
+/// The result is stored and callbacks have run.
+const DONE: u8 = 1 << 1;
+/// Completed by cancellation.
+const CANCELLED: u8 = 1 << 2;
+/// Completed with an error other than cancellation.
+const FAILED: u8 = 1 << 3;
+/// The `Future` handle was dropped.
+const HANDLE_DROPPED: u8 = 1 << 4;
+/// `cancel` was called while the task ran: its stop token fires.
+const CANCEL_REQUESTED: u8 = 1 << 5;
+
+type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
+type Waker = Box<dyn FnOnce() + Send>;
+
+/// What a task and its `Future` share.
+///
+/// The result cell is written once, by whoever claimed the task (`CLAIMED`), before
+/// `DONE` is set with `AcqRel`; after that only the handle reads or takes it, or the
+/// completer if the handle was dropped first (`HANDLE_DROPPED`, decided by the same
+/// atomic, so exactly one of them sees the other).
+pub(crate) struct Shared<T> {
+    state: AtomicU8,
+    result: UnsafeCell<Option<Result<T, TaskError>>>,
+    hooks: Lock<Hooks<T>>,
+    done: Event,
+    stop: Lock<Option<StopToken>>,
+}
+
+struct Hooks<T> {
+    callbacks: Vec<Callback<T>>,
+    /// Set when the completer took `callbacks`: later callbacks run on registration.
+    callbacks_closed: bool,
+    wakers: Vec<Waker>,
+    /// Set when the completer took `wakers`, after `DONE`.
+    wakers_closed: bool,
+}
+
+// SAFETY: the result cell is accessed by one thread at a time, handed over through the
+// `state` atomic (see the type's docs); callbacks and wakers are `Send`; `T: Send` lets
+// the value move from the worker to the handle's thread.
+unsafe impl<T: Send> Sync for Shared<T> {}
+// SAFETY: as above; every field is `Send` when `T: Send`.
+unsafe impl<T: Send> Send for Shared<T> {}
+
+impl<T> Shared<T> {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self {
+            state: AtomicU8::new(0),
+            result: UnsafeCell::new(None),
+            hooks: Lock::new(Hooks {
+                callbacks: Vec::new(),
+                callbacks_closed: false,
+                wakers: Vec::new(),
+                wakers_closed: false,
+            }),
+            done: Event::new(),
+            stop: Lock::new(None),
+        })
+    }
+
+    fn state(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.state() & DONE != 0
+    }
+
+    /// The runner claims the task; `false` means it was cancelled first.
+    pub(crate) fn claim_for_run(&self) -> bool {
+        self.state.fetch_or(CLAIMED, Ordering::AcqRel) & CLAIMED == 0
+    }
+
+    /// The task's stop token, made on first use; already stopped if `cancel` asked.
+    pub(crate) fn stop_token(&self) -> StopToken {
+        let mut slot = self.stop.lock();
+        let token = slot.get_or_insert_with(StopToken::new).clone();
+        drop(slot);
+        if self.state() & CANCEL_REQUESTED != 0 {
+            token.stop();
+        }
+        token
+    }
+
+    /// Stores the result, runs the callbacks, publishes `DONE`, wakes every waiter.
+    /// The caller claimed the task.
+    pub(crate) fn complete(&self, result: Result<T, TaskError>) {
+        let flags = match &result {
+            Ok(_) => DONE,
+            Err(TaskError::Cancelled) => DONE | CANCELLED,
+            Err(_) => DONE | FAILED,
+        };
+        // SAFETY: this thread claimed the task and `DONE` is not set, so nobody else
+        // reads or writes the cell (see the type's docs).
+        self.result.with_mut(|cell| unsafe { *cell = Some(result) });
+        let callbacks = {
+            let mut hooks = self.hooks.lock();
+            hooks.callbacks_closed = true;
+            std::mem::take(&mut hooks.callbacks)
+        };
+        if !callbacks.is_empty() {
+            // SAFETY: as above: until `DONE` only this thread touches the cell.
+            let result = self.result.with(|cell| unsafe { (*cell).as_ref() });
+            if let Some(result) = result {
+                for callback in callbacks {
+                    run_callback(callback, result);
+                }
+            }
+        }
+        let previous = self.state.fetch_or(flags, Ordering::AcqRel);
+        self.done.set();
+        let wakers = {
+            let mut hooks = self.hooks.lock();
+            hooks.wakers_closed = true;
+            std::mem::take(&mut hooks.wakers)
+        };
+        for waker in wakers {
+            waker();
+        }
+        if previous & HANDLE_DROPPED != 0 && flags & FAILED != 0 {
+            // The handle is gone, so nobody will read this error: report it.
+            // SAFETY: the handle was dropped, so this thread alone touches the cell.
+            if let Some(Err(error)) = self.result.with_mut(|cell| unsafe { (*cell).take() }) {
+                report_unobserved(error);
+            }
+        }
+    }
+
+    /// Calls `waker` once the future is done (at once if it already is).
+    pub(crate) fn add_waker(&self, waker: Waker) {
+        let mut hooks = self.hooks.lock();
+        if hooks.wakers_closed {
+            drop(hooks);
+            waker();
+        } else {
+            hooks.wakers.push(waker);
+        }
+    }
+}
+
+fn run_callback<T>(callback: Callback<T>, result: &Result<T, TaskError>) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(result)));
+    if let Err(panic) = outcome {
+        // As Python's Future: a failing callback is logged and ignored.
+        eprintln!(
+            "weft: a future's done callback panicked: {}",
+            crate::error::panic_message(&*panic)
+        );
+    }
+}
+
+/// The handle to a task submitted to a [`ThreadPool`](crate::ThreadPool): wait for it,
+/// take its result, cancel it, or get called back when it is done.
+///
+/// Every future resolves: with the task's value, or with a [`TaskError`] saying why
+/// there is none (the task panicked, was cancelled, or the pool broke).
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::ThreadPool;
+///
+/// let pool = ThreadPool::builder().max_workers(2).build()?;
+/// let answer = pool.submit(|| 6 * 7)?;
+/// assert_eq!(answer.result()?, 42);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Differences from Python's `concurrent.futures.Future`
+///
+/// - [`result`](Self::result) consumes the future and returns the value by move;
+///   `result(timeout=t)` is [`result_timeout`](Self::result_timeout), whose
+///   [`TaskError::TimedOut`] leaves the future pending and usable.
+/// - An exception is an `Err` value, never a panic in the waiting thread.
+/// - Waiting inside a pool task helps: the waiting worker runs other queued tasks, so
+///   a task that submits another and waits for it cannot deadlock the pool.
+/// - [`cancel`](Self::cancel) on a running task returns `false` (as in Python) but
+///   also fires the task's [`StopToken`], so a task in a stop-aware wait ends early.
+/// - A failed future dropped without anyone reading its error is reported (to the
+///   hook set with [`set_unobserved_failure_hook`](crate::set_unobserved_failure_hook),
+///   by default a line on stderr), like asyncio's "exception was never retrieved".
+#[must_use = "a future does nothing unless waited on; drop it explicitly to let the task run unobserved"]
+pub struct Future<T> {
+    shared: Arc<Shared<T>>,
+    /// The result was taken, or its error read: nothing to report on drop.
+    observed: bool,
+    /// `&Future` lends out `&T` (late done callbacks): share it only if `T: Sync`.
+    _shares_t: PhantomData<T>,
+}
+
+impl<T> Future<T> {
+    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
+        Self {
+            shared,
+            observed: false,
+            _shares_t: PhantomData,
+        }
+    }
+
+    /// Waits for the task and returns its result, consuming the future.
+    ///
+    /// Called from inside a pool task, the waiting worker runs other queued tasks until
+    /// this one is done.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::Panicked`] if the task panicked, [`TaskError::Cancelled`] if it was
+    /// cancelled, [`TaskError::PoolBroken`] if the pool broke before it ran.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// assert_eq!(pool.submit(|| "done")?.result()?, "done");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn result(mut self) -> Result<T, TaskError> {
+        self.wait();
+        self.take()
+    }
+
+    /// Waits at most `timeout` for the result.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::TimedOut`] if the task was not done in time (the future stays
+    /// usable); [`TaskError::AlreadyTaken`] if a previous call took the result; otherwise
+    /// as [`result`](Self::result).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::executor::{TaskError, ThreadPool};
+    /// use weft::sync::Event;
+    /// use std::sync::Arc;
+    ///
+    /// let pool = ThreadPool::builder().build()?;
+    /// let gate = Arc::new(Event::new());
+    /// let g = Arc::clone(&gate);
+    /// let mut future = pool.submit(move || g.wait())?;
+    /// assert_eq!(future.result_timeout(Duration::from_millis(1)), Err(TaskError::TimedOut));
+    /// gate.set();
+    /// assert_eq!(future.result_timeout(Duration::from_secs(30)), Ok(()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn result_timeout(&mut self, timeout: Duration) -> Result<T, TaskError> {
+        if !self.wait_timeout(timeout) {
+            return Err(TaskError::TimedOut);
+        }
+        self.take()
+    }
+
+    /// Waits for the result unless `stop` fires first.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::Stopped`] if the token fired first (the future stays usable);
+    /// otherwise as [`result_timeout`](Self::result_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::executor::ThreadPool;
+    /// use weft::sync::StopToken;
+    ///
+    /// let pool = ThreadPool::builder().build()?;
+    /// let mut future = pool.submit(|| 1)?;
+    /// assert_eq!(future.result_stoppable(&StopToken::new()), Ok(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn result_stoppable(&mut self, stop: &StopToken) -> Result<T, TaskError> {
+        if self.shared.done.wait_stoppable(stop).is_err() {
+            return Err(TaskError::Stopped);
+        }
+        self.take()
+    }
+
+    fn take(&mut self) -> Result<T, TaskError> {
+        if self.observed {
+            return Err(TaskError::AlreadyTaken);
+        }
+        self.observed = true;
+        let taken = self.shared.result.with_mut(|cell| {
+            // SAFETY: `DONE` was observed (Acquire) and the handle is alive, so the
+            // completer no longer touches the cell and only this handle reads it.
+            unsafe { (*cell).take() }
+        });
+        taken.unwrap_or(Err(TaskError::AlreadyTaken))
+    }
+
+    /// Waits until the task is done (finished, failed or cancelled), helping the pool
+    /// if called from inside a pool task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| ())?;
+    /// future.wait();
+    /// assert!(future.done());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait(&self) {
+        if self.shared.is_done() {
+            return;
+        }
+        match current_worker() {
+            Some(worker) => worker.help_until(
+                || self.shared.is_done(),
+                |waker| self.shared.add_waker(waker),
+            ),
+            None => self.shared.done.wait(),
+        }
+    }
+
+    /// Waits at most `timeout` for the task to be done; `false` if it was not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| ())?;
+    /// assert!(future.wait_timeout(Duration::from_secs(30)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.shared.is_done() || self.shared.done.wait_timeout(timeout)
+    }
+
+    /// Whether the task is done: finished, failed or cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| ())?;
+    /// future.wait();
+    /// assert!(future.done());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn done(&self) -> bool {
+        self.shared.is_done()
+    }
+
+    /// Whether the task is running right now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| ())?;
+    /// future.wait();
+    /// assert!(!future.running());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn running(&self) -> bool {
+        let state = self.shared.state();
+        state & CLAIMED != 0 && state & (DONE | CANCELLED) == 0
+    }
+
+    /// Whether the future was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| ())?;
+    /// future.wait();
+    /// assert!(!future.cancelled());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cancelled(&self) -> bool {
+        self.shared.state() & CANCELLED != 0
+    }
+
+    /// Whether the task is done with an error other than cancellation (a panic, or a
+    /// broken pool), without taking the result. `wait` with
+    /// [`ReturnWhen::FirstException`](crate::ReturnWhen::FirstException) uses it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| -> () { panic!("no") })?;
+    /// future.wait();
+    /// assert!(future.failed());
+    /// # let _ = future.result();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn failed(&self) -> bool {
+        self.shared.state() & FAILED != 0
+    }
+
+    /// Cancels the task if it has not started: returns `true` if the future is now
+    /// cancelled. A running or finished task is not cancelled (`false`), but a running
+    /// task's [`StopToken`] fires, so its stop-aware waits return early.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::executor::{TaskError, ThreadPool};
+    /// use weft::sync::Event;
+    ///
+    /// let pool = ThreadPool::builder().max_workers(1).build()?;
+    /// let gate = Arc::new(Event::new());
+    /// let g = Arc::clone(&gate);
+    /// let busy = pool.submit(move || g.wait())?; // occupies the only worker
+    /// let queued = pool.submit(|| "never runs")?;
+    /// assert!(queued.cancel());
+    /// gate.set();
+    /// assert_eq!(queued.result(), Err(TaskError::Cancelled));
+    /// busy.result()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cancel(&self) -> bool {
+        let shared = &self.shared;
+        match shared.state.compare_exchange(
+            0,
+            CLAIMED | CANCELLED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                shared.complete(Err(TaskError::Cancelled));
+                true
+            }
+            Err(state) if state & CANCELLED != 0 => true,
+            Err(state) if state & DONE != 0 => false,
+            Err(_) => {
+                shared.state.fetch_or(CANCEL_REQUESTED, Ordering::AcqRel);
+                if let Some(token) = &*shared.stop.lock() {
+                    token.stop();
+                }
+                false
+            }
+        }
+    }
+
+    /// Calls `callback` with the result once the task is done — at once, on this
+    /// thread, if it already is; otherwise on the thread that completes it, before
+    /// waiters are released. A panicking callback is reported on stderr and ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let future = pool.submit(|| 5)?;
+    /// future.add_done_callback(move |result| tx.send(*result.as_ref().unwrap()).unwrap());
+    /// assert_eq!(rx.recv().unwrap(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
+        let mut hooks = self.shared.hooks.lock();
+        if !hooks.callbacks_closed {
+            hooks.callbacks.push(Box::new(callback));
+            return;
+        }
+        drop(hooks);
+        // The completer is past its callbacks; once `DONE` is set the result is ours.
+        self.shared.done.wait();
+        // SAFETY: `DONE` is set and the handle is alive: only this handle touches the
+        // cell (and `&self` excludes a concurrent `take`).
+        let result = self.shared.result.with(|cell| unsafe { (*cell).as_ref() });
+        match result {
+            Some(result) => run_callback(Box::new(callback), result),
+            None => run_callback(Box::new(callback), &Err(TaskError::AlreadyTaken)),
+        }
+    }
+
+    /// The shared state, for `wait`/`as_completed`.
+    pub(crate) fn shared(&self) -> &Arc<Shared<T>> {
+        &self.shared
+    }
+}
+
+impl<T> Drop for Future<T> {
+    fn drop(&mut self) {
+        if self.observed {
+            return;
+        }
+        let previous = self.shared.state.fetch_or(HANDLE_DROPPED, Ordering::AcqRel);
+        if previous & DONE != 0 && previous & FAILED != 0 {
+            let taken = self.shared.result.with_mut(|cell| {
+                // SAFETY: `DONE` is set, so the completer is finished with the cell.
+                unsafe { (*cell).take() }
+            });
+            if let Some(Err(error)) = taken {
+                report_unobserved(error);
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = if self.cancelled() {
+            "cancelled"
+        } else if self.failed() {
+            "failed"
+        } else if self.done() {
+            "finished"
+        } else if self.running() {
+            "running"
+        } else {
+            "pending"
+        };
+        f.debug_struct("Future")
+            .field("status", &status)
+            .finish_non_exhaustive()
+    }
+}

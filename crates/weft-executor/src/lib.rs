@@ -1,0 +1,42 @@
+//! Python's `concurrent.futures.ThreadPoolExecutor`, as a work-stealing pool with
+//! futures and a bounded queue.
+//!
+//! | Python | weft |
+//! |---|---|
+//! | `ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPool::builder()`](ThreadPool::builder) |
+//! | `executor.submit(fn)` | [`ThreadPool::submit`] → `Result<Future<T>, SubmitError>` |
+//! | `future.result()` / `result(timeout)` | [`Future::result`] / [`Future::result_timeout`] |
+//! | `future.cancel()` / `done()` / `running()` / `cancelled()` | the same names on [`Future`] |
+//! | `future.add_done_callback(fn)` | [`Future::add_done_callback`] |
+//! | `executor.shutdown(wait, cancel_futures)` | [`ThreadPool::shutdown`] |
+//! | `executor.map(fn, iterable)` | [`ThreadPool::map`] (lazy, one `Result` per item), [`ThreadPool::map_unordered`] |
+//! | `concurrent.futures.as_completed(fs, timeout)` | [`as_completed`], [`as_completed_timeout`] |
+//! | `concurrent.futures.wait(fs, timeout, return_when)` | [`wait`] with [`ReturnWhen`] |
+//! | (none) | [`ThreadPool::scope`], [`ThreadPool::join`], [`ThreadPool::install`] (rayon's) |
+//!
+//! The pool's sleep/wake and admission protocols are described in
+//! `src/registry/README.md`; loom models in `tests/loom/` check them.
+
+mod builder;
+mod completions;
+mod error;
+mod future;
+mod join;
+mod map;
+mod pool;
+mod registry;
+mod scope;
+mod task;
+mod wait;
+
+pub use builder::{DEFAULT_QUEUE_CAPACITY, ThreadPoolBuilder, WhenFull};
+pub use error::{
+    BuildError, SpawnError, SubmitError, TaskError, UnobservedFailure, UnobservedFailureHook,
+    set_unobserved_failure_hook,
+};
+pub use future::Future;
+pub use map::{Map, MapUnordered};
+pub use pool::ThreadPool;
+pub use scope::Scope;
+pub use task::stop_token;
+pub use wait::{AsCompleted, ReturnWhen, Waited, as_completed, as_completed_timeout, wait};

@@ -1,0 +1,311 @@
+//! What a pool shares with its workers; the protocols are in `README.md` here.
+
+mod admission;
+mod deque;
+mod job;
+mod sleep;
+mod stats;
+mod worker;
+
+use std::fmt;
+
+use weft_shim::sync::Arc;
+use weft_shim::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use weft_sync::Lock;
+
+pub(crate) use admission::{Admission, Refused};
+use deque::{Injector, Steal, Stealer, Worker};
+pub(crate) use job::{InlineJob, JobRef, JobResult, Latch, StackJob};
+pub(crate) use stats::Stats;
+pub(crate) use worker::{WorkerThread, current_worker};
+
+use crate::SpawnError;
+
+/// What a queued job holds of the pool's admission: released when the job starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Ticket {
+    /// Units of the weight limit (the job also holds one place in the bounded queue).
+    pub(crate) weight: usize,
+}
+
+/// A worker's two deques: its own (LIFO, jobs its tasks push) and its inbox (FIFO,
+/// batches taken from the injector).
+pub(crate) struct WorkerQueues {
+    pub(crate) local: Worker<JobRef>,
+    pub(crate) inbox: Worker<InlineJob>,
+}
+
+/// Runs once in each worker thread before it takes work.
+pub(crate) type Initializer = Arc<dyn Fn() + Send + Sync>;
+
+/// A pool's configuration, fixed at build time.
+pub(crate) struct Config {
+    pub(crate) max_workers: usize,
+    pub(crate) capacity: Option<usize>,
+    pub(crate) weight_limit: Option<usize>,
+    pub(crate) thread_name_prefix: String,
+    pub(crate) initializer: Option<Initializer>,
+}
+
+/// The state a pool shares with its workers.
+pub(crate) struct Registry {
+    injector: Injector<InlineJob>,
+    /// Thieves' ends of each worker's own deque (jobs its tasks pushed).
+    local_stealers: Box<[Stealer<JobRef>]>,
+    /// Thieves' ends of each worker's inbox (a batch it took from the injector).
+    inbox_stealers: Box<[Stealer<InlineJob>]>,
+    /// Deques of workers not started yet (workers start lazily).
+    unstarted: Lock<Vec<Option<WorkerQueues>>>,
+    pub(crate) sleep: sleep::Sleep,
+    pub(crate) admission: Admission,
+    /// Admission by stated cost (`submit_weighted`), if the pool has a weight limit.
+    pub(crate) weights: Option<Admission>,
+    pub(crate) stats: Stats,
+    started: AtomicUsize,
+    /// Worker threads that have not exited yet.
+    threads: Lock<Vec<weft_shim::thread::JoinHandle<()>>>,
+    shutting_down: AtomicBool,
+    /// `shutdown(cancel_futures = true)`: queued tasks complete as cancelled.
+    cancelling: AtomicBool,
+    broken: Lock<Option<String>>,
+    is_broken: AtomicBool,
+    config: Config,
+}
+
+impl Registry {
+    /// A registry with no worker started yet.
+    pub(crate) fn new(config: Config) -> Arc<Self> {
+        let queues: Vec<WorkerQueues> = (0..config.max_workers)
+            .map(|_| WorkerQueues {
+                local: Worker::new_lifo(),
+                inbox: Worker::new_fifo(),
+            })
+            .collect();
+        let local_stealers = queues.iter().map(|q| q.local.stealer()).collect();
+        let inbox_stealers = queues.iter().map(|q| q.inbox.stealer()).collect();
+        Arc::new(Self {
+            injector: Injector::new(),
+            local_stealers,
+            inbox_stealers,
+            unstarted: Lock::new(queues.into_iter().map(Some).collect()),
+            sleep: sleep::Sleep::new(config.max_workers),
+            admission: Admission::new(config.capacity),
+            weights: config.weight_limit.map(|limit| Admission::new(Some(limit))),
+            stats: Stats::new(config.max_workers),
+            started: AtomicUsize::new(0),
+            threads: Lock::new(Vec::new()),
+            shutting_down: AtomicBool::new(false),
+            cancelling: AtomicBool::new(false),
+            broken: Lock::new(None),
+            is_broken: AtomicBool::new(false),
+            config,
+        })
+    }
+
+    /// The most workers this pool runs.
+    pub(crate) fn max_workers(&self) -> usize {
+        self.config.max_workers
+    }
+
+    /// Workers started so far.
+    pub(crate) fn started_workers(&self) -> usize {
+        self.started.load(Ordering::Relaxed)
+    }
+
+    /// Makes sure at least one worker runs, so that a queued job will be taken.
+    ///
+    /// # Errors
+    ///
+    /// When no worker runs and the OS refused to start one.
+    pub(crate) fn ensure_worker(self: &Arc<Self>) -> Result<(), SpawnError> {
+        if self.started.load(Ordering::Acquire) > 0 {
+            return Ok(());
+        }
+        self.start_worker_if_needed()
+    }
+
+    /// Queues `func`: boxed onto the current worker's own deque if it is one of this
+    /// pool's workers, else inline into the injector (no allocation of its own). Then
+    /// wakes a sleeping worker or starts a new one (lazily, up to `max_workers`, as
+    /// Python's `ThreadPoolExecutor`).
+    pub(crate) fn push_closure<F: FnOnce(&Registry) + Send + 'static>(self: &Arc<Self>, func: F) {
+        match current_worker() {
+            Some(worker) if worker.belongs_to(self) => worker.push(JobRef::boxed(func)),
+            _ => self.inject(InlineJob::from_closure(func)),
+        }
+        self.grow_if_idle();
+    }
+
+    /// Queues a job that lives elsewhere (a stack job): on the current worker's deque,
+    /// or through the injector.
+    pub(crate) fn push_job_ref(self: &Arc<Self>, job: JobRef) {
+        match current_worker() {
+            Some(worker) if worker.belongs_to(self) => worker.push(job),
+            _ => self.inject(InlineJob::from_job_ref(job)),
+        }
+        self.grow_if_idle();
+    }
+
+    fn inject(&self, job: InlineJob) {
+        self.injector.push(job);
+        self.sleep.new_work();
+    }
+
+    fn grow_if_idle(self: &Arc<Self>) {
+        if self.sleep.sleeping() == 0 && self.started_workers() < self.config.max_workers {
+            // A refused thread is fine here: `ensure_worker` guaranteed one runs.
+            let _ = self.start_worker_if_needed();
+        }
+    }
+
+    /// Frees what a job held of the admission, as the job starts.
+    #[inline]
+    pub(crate) fn release(&self, ticket: Ticket) {
+        self.admission.release(1);
+        if ticket.weight > 0
+            && let Some(weights) = &self.weights
+        {
+            weights.release(ticket.weight);
+        }
+    }
+
+    /// Whether the calling thread is one of this pool's workers.
+    pub(crate) fn is_current(self: &Arc<Self>) -> bool {
+        current_worker().is_some_and(|worker| worker.belongs_to(self))
+    }
+
+    /// Takes one job out of the injector.
+    fn take_injected(&self) -> Option<InlineJob> {
+        loop {
+            match self.injector.steal() {
+                Steal::Success(job) => return Some(job),
+                Steal::Empty => return None,
+                Steal::Retry => {}
+            }
+        }
+    }
+
+    /// Starts another worker if none sleeps and the pool is not full.
+    ///
+    /// # Errors
+    ///
+    /// When the OS refused the thread.
+    fn start_worker_if_needed(self: &Arc<Self>) -> Result<(), SpawnError> {
+        if self.sleep.sleeping() > 0 {
+            return Ok(());
+        }
+        let claimed = self
+            .started
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.config.max_workers).then_some(n + 1)
+            });
+        let Ok(index) = claimed else { return Ok(()) };
+        self.spawn_worker(index).inspect_err(|_| {
+            // Give the slot back so a later submit can try again.
+            self.started.fetch_sub(1, Ordering::SeqCst);
+        })
+    }
+
+    fn spawn_worker(self: &Arc<Self>, index: usize) -> Result<(), SpawnError> {
+        let registry = Arc::clone(self);
+        let name = format!("{}{index}", self.config.thread_name_prefix);
+        // The thread takes its deque from `unstarted` itself, so that a refused spawn
+        // leaves the deque (whose stealer the others hold) in place for a later try.
+        let spawned = weft_shim::thread::Builder::new()
+            .name(name.clone())
+            .spawn(move || {
+                let queues = registry.unstarted.lock()[index].take();
+                if let Some(queues) = queues {
+                    worker::main_loop(registry, index, queues);
+                }
+            });
+        match spawned {
+            Ok(handle) => {
+                self.threads.lock().push(handle);
+                Ok(())
+            }
+            Err(error) => Err(SpawnError::new(name, &error)),
+        }
+    }
+
+    /// Whether any queue holds a job (a snapshot).
+    pub(crate) fn has_work(&self) -> bool {
+        !self.injector.is_empty()
+            || self.local_stealers.iter().any(|s| !s.is_empty())
+            || self.inbox_stealers.iter().any(|s| !s.is_empty())
+    }
+
+    /// Initiates shutdown: refuses new submits, wakes sleepers and parked submitters.
+    pub(crate) fn begin_shutdown(&self, cancel_futures: bool) {
+        if cancel_futures {
+            self.cancelling.store(true, Ordering::SeqCst);
+        }
+        self.shutting_down.store(true, Ordering::SeqCst);
+        self.admission.close();
+        if let Some(weights) = &self.weights {
+            weights.close();
+        }
+        self.sleep.wake_all();
+    }
+
+    /// Whether shutdown began.
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+
+    /// Whether queued tasks should complete as cancelled instead of running.
+    pub(crate) fn is_cancelling(&self) -> bool {
+        self.cancelling.load(Ordering::Relaxed)
+    }
+
+    /// Runs every job still in the injector on the calling thread (used by
+    /// `shutdown(cancel_futures)` so cancelled futures resolve at once).
+    pub(crate) fn drain_injector_here(&self) {
+        while let Some(job) = self.take_injected() {
+            job.execute(self);
+        }
+    }
+
+    /// Waits for every worker thread to exit. Called from outside the pool.
+    pub(crate) fn join_workers(&self) {
+        let handles = std::mem::take(&mut *self.threads.lock());
+        for handle in handles {
+            // A worker never unwinds (user code runs under catch_unwind), so join
+            // only fails if the thread was already gone; nothing is left to do then.
+            let _ = handle.join();
+        }
+    }
+
+    /// Marks the pool broken (a failed initializer); every task not yet run fails.
+    pub(crate) fn mark_broken(&self, reason: String) {
+        let mut broken = self.broken.lock();
+        if broken.is_none() {
+            *broken = Some(reason);
+        }
+        self.is_broken.store(true, Ordering::SeqCst);
+    }
+
+    /// Why the pool is broken, if it is.
+    pub(crate) fn broken_reason(&self) -> Option<String> {
+        if self.is_broken.load(Ordering::SeqCst) {
+            self.broken.lock().clone()
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn initializer(&self) -> Option<&Initializer> {
+        self.config.initializer.as_ref()
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("max_workers", &self.config.max_workers)
+            .field("started", &self.started_workers())
+            .field("queued", &self.admission.queued())
+            .field("shutting_down", &self.is_shutting_down())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,243 @@
+//! A worker thread: its loop, where it looks for work, and how it helps while it waits.
+
+use std::cell::Cell;
+use std::ptr;
+
+use weft_shim::sync::Arc;
+
+use super::deque::{Steal, Worker};
+use super::job::InlineJob;
+use super::sleep::Wake;
+use super::{JobRef, Registry, WorkerQueues};
+
+weft_shim::const_thread_local! {
+    /// The worker running on this thread, or null outside every pool.
+    static CURRENT: Cell<*const WorkerThread> = Cell::new(ptr::null());
+}
+
+/// The worker running on the calling thread, if it is a pool worker.
+#[inline]
+pub(crate) fn current_worker() -> Option<&'static WorkerThread> {
+    let worker = CURRENT.with(Cell::get);
+    // SAFETY: `CURRENT` is set by `main_loop` to a `WorkerThread` on its own stack and
+    // reset to null before that frame ends; only this thread reads it, so the pointer is
+    // live for as long as this thread can observe it. The 'static lifetime never escapes
+    // the thread: `WorkerThread` is `!Send` and `!Sync`.
+    unsafe { worker.as_ref() }
+}
+
+/// A job found by a worker, from either kind of queue.
+pub(crate) enum Work {
+    /// From a worker's own deque.
+    Local(JobRef),
+    /// From the injector (or an inbox).
+    Injected(InlineJob),
+}
+
+impl Work {
+    /// Runs it on a thread serving `registry`.
+    pub(crate) fn execute(self, registry: &Registry) {
+        match self {
+            Self::Local(job) => job.execute(registry),
+            Self::Injected(job) => job.execute(registry),
+        }
+    }
+}
+
+/// One worker: its pool, its index, its deques. Lives on the worker's stack.
+pub(crate) struct WorkerThread {
+    registry: Arc<Registry>,
+    index: usize,
+    local: Worker<JobRef>,
+    inbox: Worker<InlineJob>,
+    /// Keeps the type `!Send`/`!Sync`: it is reachable only from its own thread.
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+/// A worker's whole life: initializer, then find work, run it, or sleep, until shutdown.
+pub(super) fn main_loop(registry: Arc<Registry>, index: usize, queues: WorkerQueues) {
+    let worker = WorkerThread {
+        registry,
+        index,
+        local: queues.local,
+        inbox: queues.inbox,
+        _not_send: std::marker::PhantomData,
+    };
+    CURRENT.with(|current| current.set(&worker));
+    worker.run_initializer();
+    let registry = &worker.registry;
+    let mut searching = false;
+    loop {
+        if let Some(job) = worker.find_work() {
+            if searching {
+                searching = false;
+                if registry.sleep.stop_searching() && registry.has_work() {
+                    // S6: the last searcher found work; more is queued, so make sure
+                    // somebody looks for it.
+                    registry.sleep.wake_one_if_sleeping();
+                }
+            }
+            job.execute(registry);
+            continue;
+        }
+        if registry.is_shutting_down() && !registry.has_work() {
+            break;
+        }
+        if !searching {
+            searching = true;
+            registry.sleep.start_searching();
+            if worker.spin_for_work() {
+                continue;
+            }
+        }
+        searching = false;
+        registry.sleep.stop_searching();
+        registry
+            .sleep
+            .sleep(index, || registry.has_work() || registry.is_shutting_down());
+    }
+    if searching {
+        registry.sleep.stop_searching();
+    }
+    CURRENT.with(|current| current.set(ptr::null()));
+}
+
+impl WorkerThread {
+    /// This worker's index in its pool.
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Whether this worker belongs to `registry`.
+    #[inline]
+    pub(crate) fn belongs_to(&self, registry: &Arc<Registry>) -> bool {
+        Arc::ptr_eq(&self.registry, registry)
+    }
+
+    /// The pool this worker belongs to.
+    pub(crate) fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Pushes onto this worker's own deque and tells sleepers there is work to steal.
+    #[inline]
+    pub(crate) fn push(&self, job: JobRef) {
+        self.local.push(job);
+        self.registry.sleep.new_local_work();
+    }
+
+    /// Pops the newest job of this worker's own deque (used by `join` to take its
+    /// second closure back when nobody stole it).
+    #[inline]
+    pub(crate) fn pop_local(&self) -> Option<JobRef> {
+        self.local.pop()
+    }
+
+    fn run_initializer(&self) {
+        let Some(init) = self.registry.initializer() else {
+            return;
+        };
+        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init())) {
+            let message = crate::error::panic_message(&*panic);
+            self.registry.mark_broken(format!(
+                "the initializer of worker {} panicked: {message}",
+                self.index
+            ));
+        }
+    }
+
+    /// Own deque, own inbox, the injector (taking a batch into the inbox), then the
+    /// other workers' deques and inboxes.
+    pub(crate) fn find_work(&self) -> Option<Work> {
+        if let Some(job) = self.local.pop() {
+            return Some(Work::Local(job));
+        }
+        if let Some(job) = self.inbox.pop() {
+            return Some(Work::Injected(job));
+        }
+        loop {
+            match self.registry.injector.steal_batch_and_pop(&self.inbox) {
+                Steal::Success(job) => return Some(Work::Injected(job)),
+                Steal::Empty => break,
+                Steal::Retry => {}
+            }
+        }
+        self.steal()
+    }
+
+    fn steal(&self) -> Option<Work> {
+        let registry = &self.registry;
+        let n = registry.local_stealers.len();
+        loop {
+            let mut retry = false;
+            for offset in 1..n {
+                let victim = (self.index + offset) % n;
+                match registry.local_stealers[victim].steal() {
+                    Steal::Success(job) => return Some(Work::Local(job)),
+                    Steal::Empty => {}
+                    Steal::Retry => retry = true,
+                }
+                match registry.inbox_stealers[victim].steal() {
+                    Steal::Success(job) => return Some(Work::Injected(job)),
+                    Steal::Empty => {}
+                    Steal::Retry => retry = true,
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// A short bounded search before sleeping; `true` if work appeared.
+    fn spin_for_work(&self) -> bool {
+        const BUSY_ROUNDS: u32 = if weft_shim::IS_LOOM { 0 } else { 10 };
+        const YIELD_ROUNDS: u32 = if weft_shim::IS_LOOM { 1 } else { 32 };
+        for round in 0..BUSY_ROUNDS + YIELD_ROUNDS {
+            if self.registry.has_work() {
+                return true;
+            }
+            if round < BUSY_ROUNDS {
+                for _ in 0..(1u32 << round) {
+                    weft_shim::hint::spin_loop();
+                }
+            } else {
+                weft_shim::thread::yield_now();
+            }
+        }
+        false
+    }
+
+    /// Runs queued jobs until `done()` holds, sleeping (S1–S5) when there are none.
+    /// `register` is called once with a waker that must be called when `done()` turns true.
+    pub(crate) fn help_until(
+        &self,
+        done: impl Fn() -> bool,
+        register: impl FnOnce(Box<dyn FnOnce() + Send>),
+    ) {
+        let mut register = Some(register);
+        loop {
+            if done() {
+                return;
+            }
+            if let Some(job) = self.find_work() {
+                job.execute(&self.registry);
+                continue;
+            }
+            if let Some(register) = register.take() {
+                let registry = Arc::clone(&self.registry);
+                let index = self.index;
+                register(Box::new(move || registry.sleep.wake(index)));
+                continue; // re-check `done` after registering
+            }
+            let registry = &self.registry;
+            let woke = registry
+                .sleep
+                .sleep(self.index, || done() || registry.has_work());
+            if woke == Wake::ForWork && done() && registry.has_work() {
+                // S5: this worker leaves; hand the wake-up meant for the work onwards.
+                registry.sleep.wake_one();
+            }
+        }
+    }
+}
