@@ -419,6 +419,56 @@ fn the_default_excepthook_prints_like_python() {
 }
 
 #[test]
+#[ignore = "a child scenario, run by a_panicking_excepthook_is_itself_reported"]
+fn scenario_panicking_excepthook() {
+    if !is_child("scenario_panicking_excepthook") {
+        return;
+    }
+    weft_thread::set_excepthook(|args| panic!("the hook failed on '{}'", args.message()));
+    // A timer callback runs inside a runner thread's own report scope: the hook's
+    // panic must be printed there too.
+    Timer::after(Duration::ZERO, || panic!("tick failed"))
+        .name("ticker")
+        .start()
+        .unwrap()
+        .join()
+        .unwrap();
+    let failed = Thread::new(|| panic!("work failed"))
+        .name("worker")
+        .start()
+        .unwrap()
+        .join();
+    assert!(failed.is_err());
+}
+
+/// Python reports an exception raised by `threading.excepthook` itself through
+/// `sys.excepthook`; here the panic hook prints the hook's panic, then the default
+/// report of the thread's panic follows.
+#[test]
+fn a_panicking_excepthook_is_itself_reported() {
+    watchdog(|| {
+        let out = run_child("scenario_panicking_excepthook", None);
+        out.check(out.status.success(), "the child should exit cleanly");
+        for (hook_panic, report) in [
+            (
+                "the hook failed on 'tick failed'",
+                "Exception in thread ticker: tick failed",
+            ),
+            (
+                "the hook failed on 'work failed'",
+                "Exception in thread worker: work failed",
+            ),
+        ] {
+            out.check(
+                out.stderr.contains(hook_panic),
+                "the hook's own panic is printed",
+            );
+            out.check(out.stderr.contains(report), "the default report follows");
+        }
+    });
+}
+
+#[test]
 fn shutdown_returns_once_nondaemon_threads_finished() {
     watchdog(|| {
         let (tx, rx) = std::sync::mpsc::channel();
