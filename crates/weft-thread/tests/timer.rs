@@ -96,6 +96,43 @@ fn the_callback_runs_iff_cancel_returned_false() {
     });
 }
 
+/// Python's cancelled `Timer` lets go of its function when its thread ends, at
+/// once; a cancelled timer here must not keep what its callback captured alive
+/// until its due time comes up in the heap.
+#[test]
+fn cancel_lets_go_of_what_the_callback_captured() {
+    watchdog(|| {
+        let captured = Arc::new(());
+        let held = Arc::clone(&captured);
+        let once = Timer::after(Duration::from_secs(3600), move || drop(held))
+            .start()
+            .unwrap();
+        let held = Arc::clone(&captured);
+        let every = Timer::every(Duration::from_secs(3600), move || {
+            let _ = &held;
+        })
+        .start()
+        .unwrap();
+        assert_eq!(Arc::strong_count(&captured), 3);
+        assert!(once.cancel() && every.cancel());
+        assert_eq!(Arc::strong_count(&captured), 1, "cancelled while scheduled");
+
+        // Cancelled while a run is in progress: freed by the time cancel returns.
+        let (running_tx, running_rx) = mpsc::channel();
+        let held = Arc::clone(&captured);
+        let every = Timer::every(Duration::from_millis(1), move || {
+            let _ = &held;
+            let _ = running_tx.send(());
+            sleep(Duration::MAX); // until cancel fires the timer's stop token
+        })
+        .start()
+        .unwrap();
+        running_rx.recv_timeout(GENEROUS).unwrap();
+        assert!(every.cancel());
+        assert_eq!(Arc::strong_count(&captured), 1, "cancelled while running");
+    });
+}
+
 #[test]
 fn every_runs_repeatedly_and_not_once_cancel_has_returned() {
     watchdog(|| {
