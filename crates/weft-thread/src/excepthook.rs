@@ -158,7 +158,9 @@ impl ExceptHookArgs {
 ///
 /// The hook runs in the panicking thread, after its body has unwound and before the
 /// thread counts as finished (so a `join` sees the hook's effects). A hook that
-/// panics is reported on stderr, and the default report follows.
+/// panics does not end the thread early: the panic hook prints the hook's own panic
+/// (as Python reports an exception in `threading.excepthook` through
+/// `sys.excepthook`), and the default report of the thread's panic follows.
 ///
 /// # Examples
 ///
@@ -288,10 +290,7 @@ pub(crate) fn run_reporting<T>(info: &Info, body: impl FnOnce() -> T) -> Result<
         Err(payload) => payload,
     };
     let message = panic_message(&*payload);
-    // A payload whose own `drop` panics must not take the thread down with it.
-    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(nested);
-    }
+    drop_payload(payload);
     let details = LAST_PANIC
         .try_with(|slot| slot.borrow_mut().take())
         .ok()
@@ -328,13 +327,29 @@ fn report(args: &ExceptHookArgs) {
         default_excepthook(args);
         return;
     };
-    if catch_unwind(AssertUnwindSafe(|| hook(args))).is_err() {
+    // The hook's own panic is not a panic of the thread: let the panic hook print it
+    // (Python reports an exception in `threading.excepthook` through
+    // `sys.excepthook`). Inside a timer callback's runner the flag is still set by
+    // the runner thread's own `run_reporting`, which would silence it.
+    let outer = REPORTING.try_with(|r| r.replace(false)).unwrap_or(false);
+    let outcome = catch_unwind(AssertUnwindSafe(|| hook(args)));
+    let _ = REPORTING.try_with(|r| r.set(outer));
+    if let Err(payload) = outcome {
+        drop_payload(payload);
         let _ = catch_unwind(|| {
             eprintln!(
                 "Exception in weft::thread excepthook (the hook panicked); the report it was given:"
             );
         });
         default_excepthook(args);
+    }
+}
+
+/// Drops a panic payload; one whose own `drop` panics must not take the thread (and
+/// the bookkeeping after the report) down with it.
+fn drop_payload(payload: Box<dyn Any + Send>) {
+    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(nested);
     }
 }
 

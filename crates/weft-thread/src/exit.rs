@@ -17,6 +17,11 @@
 //!   `process::exit`, its own entry (and its timer's, for a timer callback) is left
 //!   out. Its thread-locals are already gone by then (`exit` destroys them before it
 //!   runs `atexit` functions), so it is found by its OS thread id.
+//! - Only one thread runs `exit`: std (on Linux) parks every later caller of
+//!   `process::exit` for ever, and returning from `main` counts as a call. So a
+//!   non-daemon thread that calls `exit` while another exit is waiting for it can
+//!   never finish; nothing here can tell it apart from a thread still at work, so
+//!   only the exit deadline ends that wait (the crate docs say so).
 
 use weft_shim::time::Duration;
 

@@ -73,6 +73,13 @@
 //! - **`exit` called while non-daemon threads wait for something only `main` would
 //!   do**: the process waits for ever, as Python's does; an exit deadline is the
 //!   remedy.
+//! - **[`std::process::exit`] in a non-daemon thread once the process is already
+//!   exiting** (`main` has returned, or another thread's `exit` is running): on
+//!   Linux the standard library lets only the first `exit` go on and parks every
+//!   later caller for ever, so the exit waits for ever for that parked thread, and
+//!   its exit code is lost. An exit deadline ends the wait (the first exit's code
+//!   stands); better, call `exit` from one place and have other threads return, or
+//!   tell `main` what they want.
 //! - On platforms without `atexit` (not Unix or Windows) nothing waits at exit;
 //!   call [`shutdown`] before returning from `main`.
 //!

@@ -100,6 +100,20 @@ fn the_excepthook_receives_every_panic_of_threads_and_timer_callbacks() {
         assert_eq!(rx.recv_timeout(GENEROUS).unwrap(), "the thread went on");
         handle.join().unwrap();
 
+        // Not even when the hook's panic payload panics again as it is dropped: the
+        // thread still finishes, so neither `wait_timeout` nor the exit waits for ever.
+        struct PanicsOnDrop;
+        impl Drop for PanicsOnDrop {
+            fn drop(&mut self) {
+                panic!("the payload's drop fails too");
+            }
+        }
+        set_excepthook(|_| std::panic::panic_any(PanicsOnDrop));
+        let handle = Thread::new(|| panic!("inner")).start().unwrap();
+        assert!(handle.wait_timeout(GENEROUS), "the thread never finished");
+        assert!(!handle.is_alive());
+        assert!(handle.join().is_err());
+
         reset_excepthook();
         assert!(
             Thread::new(|| panic!("to stderr"))

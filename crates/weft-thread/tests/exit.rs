@@ -267,6 +267,8 @@ fn scenario_exit_from_thread() {
     .start()
     .unwrap();
     Thread::new(|| {
+        #[cfg(unix)]
+        print_when_exit_begins();
         println!("exiter: calling exit");
         std::process::exit(3);
     })
@@ -282,14 +284,64 @@ fn scenario_exit_from_thread() {
 #[test]
 fn exit_from_a_thread_does_not_wait_for_itself() {
     watchdog(|| {
-        let out = run_child("scenario_exit_from_thread", Some("exiter: calling exit"));
+        // Released once the exit has begun (where there is a marker), so the other
+        // worker can only finish if the exit really waits for it.
+        let release = if cfg!(unix) {
+            "marker: exit has begun"
+        } else {
+            "exiter: calling exit"
+        };
+        let out = run_child("scenario_exit_from_thread", Some(release));
         out.check(
             out.status.code() == Some(3),
             "the exit code of the exiting thread",
         );
         out.check(
-            out.line("other worker: finished").is_some(),
+            out.line("other worker: finished") > out.line(release),
             "the other non-daemon thread must be waited for",
+        );
+    });
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "a child scenario, run by a_second_exit_from_a_waited_for_thread_needs_the_deadline"]
+fn scenario_second_exit() {
+    if !is_child("scenario_second_exit") {
+        return;
+    }
+    set_exit_deadline(Some(Duration::from_millis(100)));
+    Thread::new(|| {
+        wait_for_parent(); // until the exit (main returning) has begun
+        println!("late exiter: calling exit(5)");
+        std::process::exit(5);
+    })
+    .name("late-exiter")
+    .start()
+    .unwrap();
+    print_when_exit_begins();
+    println!("main: returning");
+}
+
+/// The documented limit: std parks a second caller of `exit` for ever, so the first
+/// exit, waiting for that non-daemon thread, is ended only by the deadline; the
+/// first exit's code stands.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_second_exit_from_a_waited_for_thread_needs_the_deadline() {
+    watchdog(|| {
+        let out = run_child("scenario_second_exit", Some("marker: exit has begun"));
+        out.check(
+            out.line("late exiter: calling exit(5)") > out.line("marker: exit has begun"),
+            "the thread called exit after the exit had begun",
+        );
+        out.check(
+            out.status.code() == Some(0),
+            "main's exit code stands, not the late exit's",
+        );
+        out.check(
+            out.stderr.contains("abandoning") && out.stderr.contains("thread 'late-exiter'"),
+            "the deadline ended the wait for the parked thread",
         );
     });
 }
@@ -415,6 +467,56 @@ fn the_default_excepthook_prints_like_python() {
             out.stderr.contains("plain std panic"),
             "other threads' panics still go to std's hook",
         );
+    });
+}
+
+#[test]
+#[ignore = "a child scenario, run by a_panicking_excepthook_is_itself_reported"]
+fn scenario_panicking_excepthook() {
+    if !is_child("scenario_panicking_excepthook") {
+        return;
+    }
+    weft_thread::set_excepthook(|args| panic!("the hook failed on '{}'", args.message()));
+    // A timer callback runs inside a runner thread's own report scope: the hook's
+    // panic must be printed there too.
+    Timer::after(Duration::ZERO, || panic!("tick failed"))
+        .name("ticker")
+        .start()
+        .unwrap()
+        .join()
+        .unwrap();
+    let failed = Thread::new(|| panic!("work failed"))
+        .name("worker")
+        .start()
+        .unwrap()
+        .join();
+    assert!(failed.is_err());
+}
+
+/// Python reports an exception raised by `threading.excepthook` itself through
+/// `sys.excepthook`; here the panic hook prints the hook's panic, then the default
+/// report of the thread's panic follows.
+#[test]
+fn a_panicking_excepthook_is_itself_reported() {
+    watchdog(|| {
+        let out = run_child("scenario_panicking_excepthook", None);
+        out.check(out.status.success(), "the child should exit cleanly");
+        for (hook_panic, report) in [
+            (
+                "the hook failed on 'tick failed'",
+                "Exception in thread ticker: tick failed",
+            ),
+            (
+                "the hook failed on 'work failed'",
+                "Exception in thread worker: work failed",
+            ),
+        ] {
+            out.check(
+                out.stderr.contains(hook_panic),
+                "the hook's own panic is printed",
+            );
+            out.check(out.stderr.contains(report), "the default report follows");
+        }
     });
 }
 

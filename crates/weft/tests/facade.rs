@@ -41,4 +41,28 @@ fn thread_is_weft_thread() {
     let timer = weft::thread::Timer::after(std::time::Duration::from_secs(60), || ());
     assert!(timer.start().unwrap().cancel());
     let _: Option<weft::thread::JoinError> = None;
+    let _: Option<(weft::thread::Panicked, weft::thread::SpawnError)> = None;
+    let _: Option<(weft::thread::TimerError, weft::thread::TimerHandle)> = None;
+    let _: Option<(weft::thread::JoinHandle<u8>, weft::thread::ThreadInfo)> = None;
+    struct Nine;
+    impl weft::thread::Runnable for Nine {
+        type Output = u8;
+        fn run(&mut self, _stop: &weft::sync::StopToken) -> u8 {
+            9
+        }
+    }
+    let nine = weft::thread::Thread::from_runnable(Nine)
+        .start()
+        .map(|h| h.join());
+    assert_eq!(nine.unwrap().unwrap(), 9);
+    assert!(weft::thread::current().is_alive());
+    assert!(weft::thread::enumerate()[0].is_main() && weft::thread::active_count() >= 1);
+    assert!(!weft::thread::is_stopped() && !weft::thread::stop_token().is_stopped());
+    assert!(weft::thread::sleep(std::time::Duration::ZERO));
+    let _: fn(&weft::thread::ExceptHookArgs) = weft::thread::default_excepthook;
+    weft::thread::set_excepthook(weft::thread::default_excepthook);
+    weft::thread::reset_excepthook();
+    let _: fn(Option<std::time::Duration>) = weft::thread::set_exit_deadline;
+    weft::thread::shutdown();
+    assert!(weft::thread::shutdown_timeout(std::time::Duration::ZERO));
 }

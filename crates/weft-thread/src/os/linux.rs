@@ -1,13 +1,19 @@
-//! Linux: thread ids from `gettid`/`getpid`, the exit hook from `atexit`.
+//! Linux: thread ids from the `gettid` system call and `getpid`, the exit hook from
+//! `atexit`.
 #![allow(
     unsafe_code,
     reason = "FFI calls into libc; each is documented at its call site"
 )]
 
 /// The kernel thread id (TID) of the calling thread.
+///
+/// Through the raw system call rather than libc's `gettid` wrapper: glibc only has
+/// that wrapper since 2.30, and Rust supports Linux down to glibc 2.17 (RHEL 7; 2.28
+/// in RHEL 8 and Debian 10 still lacks it), where linking it would fail.
 pub(crate) fn native_id() -> Option<u64> {
-    // SAFETY: `gettid` takes no arguments, touches no memory and cannot fail.
-    let tid = unsafe { libc::gettid() };
+    // SAFETY: the `gettid` system call takes no arguments (none are passed), touches
+    // no memory and cannot fail.
+    let tid = unsafe { libc::syscall(libc::SYS_gettid) };
     u64::try_from(tid).ok()
 }
 

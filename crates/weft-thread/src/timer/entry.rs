@@ -146,6 +146,10 @@ impl Entry {
             *self.callback.lock() = kept;
         }
         self.finish_run(rt);
+        if !self.is_alive() {
+            // Cancelled from inside its own callback: nobody else will let go of it.
+            self.release_callback();
+        }
     }
 
     /// T2: the run has ended; a one-shot is done, a cancelled every-timer is over.
@@ -177,6 +181,7 @@ impl Entry {
                 phase.notify_all();
                 drop(phase);
                 rt.timers.lock().note_dead();
+                self.release_callback();
                 true
             }
             State::Running => {
@@ -189,10 +194,22 @@ impl Entry {
                     return first && self.period.is_some();
                 }
                 phase.wait_for(|p| p.state != State::Running);
-                first && phase.state == State::Cancelled
+                let prevented = first && phase.state == State::Cancelled;
+                drop(phase);
+                self.release_callback();
+                prevented
             }
             State::Cancelled | State::Done => false,
         }
+    }
+
+    /// Drops the callback of a timer that will not run again, with no lock held (its
+    /// captures' `drop` may call anything), so that what it captured is freed as soon
+    /// as the timer is over, not when its due time comes up in the heap (or never,
+    /// for a due time beyond representation).
+    fn release_callback(&self) {
+        let callback = self.callback.lock().take();
+        drop(callback);
     }
 
     /// Whether the timer may still run (scheduled, or running now).
