@@ -2,9 +2,7 @@
 
 use std::fmt;
 
-use weft_shim::sync::Arc;
-
-use crate::registry::{Config, Registry};
+use crate::registry::{Config, Initializer, Registry};
 use crate::{BuildError, ThreadPool};
 
 /// The queue bound a pool gets unless told otherwise: enough to keep every worker busy
@@ -58,7 +56,7 @@ pub struct ThreadPoolBuilder {
     weight_limit: Option<usize>,
     when_full: WhenFull,
     thread_name_prefix: String,
-    initializer: Option<Arc<dyn Fn() + Send + Sync>>,
+    initializer: Option<Initializer>,
 }
 
 impl Default for ThreadPoolBuilder {
@@ -121,7 +119,7 @@ impl ThreadPoolBuilder {
     /// pool is broken: tasks not yet run fail with
     /// [`TaskError::PoolBroken`](crate::TaskError::PoolBroken) and new submits fail.
     pub fn initializer(mut self, init: impl Fn() + Send + Sync + 'static) -> Self {
-        self.initializer = Some(Arc::new(init));
+        self.initializer = Some(Box::new(init));
         self
     }
 

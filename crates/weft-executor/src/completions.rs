@@ -34,8 +34,8 @@ impl Completions {
     }
 
     /// Makes `future` post `index` here when it is done (at once if it already is).
-    pub(crate) fn watch<T>(self: &Arc<Self>, index: usize, future: &Future<T>) {
-        let me = Arc::clone(self);
+    pub(crate) fn watch<T>(this: &Arc<Self>, index: usize, future: &Future<T>) {
+        let me = Arc::clone(this);
         future.shared().add_waker(Box::new(move || me.post(index)));
     }
 

@@ -129,7 +129,7 @@ impl ThreadPool {
         R: Send,
     {
         let registry = self.registry();
-        if registry.is_shutting_down() || registry.ensure_worker().is_err() {
+        if registry.is_shutting_down() || Registry::ensure_worker(registry).is_err() {
             return f();
         }
         let job = StackJob::new(
@@ -140,7 +140,7 @@ impl ThreadPool {
         );
         // SAFETY: this frame waits below until the latch is set, so the job outlives its
         // execution; it is executed once, by the worker that takes it.
-        registry.push_job_ref(unsafe { job.as_job_ref() });
+        Registry::push_job_ref(registry, unsafe { job.as_job_ref() });
         job.latch.event.wait();
         unwrap_result(job.into_result())
     }

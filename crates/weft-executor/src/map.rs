@@ -216,7 +216,7 @@ where
                         self.slots.push(None);
                         self.slots.len() - 1
                     });
-                    self.completions.watch(slot, &future);
+                    Completions::watch(&self.completions, slot, &future);
                     self.slots[slot] = Some((index, future));
                 }
                 Slot::Refused(error) => self.refused.push_back((index, error)),

@@ -263,11 +263,11 @@ impl ThreadPool {
                 Ok(())
             }
             Ok(Admit::Queue(ticket)) => {
-                if let Err(error) = self.registry.ensure_worker() {
+                if let Err(error) = Registry::ensure_worker(&self.registry) {
                     self.registry.release(ticket);
                     return Err(SubmitError::Spawn(error, f));
                 }
-                self.registry.push_closure(detached_job(f, ticket));
+                Registry::push_closure(&self.registry, detached_job(f, ticket));
                 Ok(())
             }
         }
@@ -296,12 +296,12 @@ impl ThreadPool {
                 Ok(Future::new(shared))
             }
             Ok(Admit::Queue(ticket)) => {
-                if let Err(error) = self.registry.ensure_worker() {
+                if let Err(error) = Registry::ensure_worker(&self.registry) {
                     self.registry.release(ticket);
                     return Err(SubmitError::Spawn(error, f));
                 }
                 let shared = Shared::new();
-                self.registry.push_closure(future_job(&shared, f, ticket));
+                Registry::push_closure(&self.registry, future_job(&shared, f, ticket));
                 Ok(Future::new(shared))
             }
         }
@@ -318,7 +318,7 @@ impl ThreadPool {
         } else {
             0
         };
-        if registry.is_current() {
+        if Registry::is_current(registry) {
             // A task submitting more work is never blocked: with every worker blocked
             // on a full queue, nobody would empty it.
             registry.admission.force_admit(1);
@@ -392,7 +392,7 @@ impl ThreadPool {
         if cancel_futures {
             self.registry.drain_injector_here();
         }
-        if wait && !self.registry.is_current() {
+        if wait && !Registry::is_current(&self.registry) {
             self.registry.join_workers();
         }
     }

@@ -134,11 +134,11 @@ impl<'scope> Scope<'scope> {
                 Box<dyn FnOnce() + Send + 'static>,
             >(task)
         };
-        if self.registry.is_shutting_down() || self.registry.ensure_worker().is_err() {
+        if self.registry.is_shutting_down() || Registry::ensure_worker(&self.registry).is_err() {
             // No worker will take it: run it here so the scope still completes.
             task();
         } else {
-            self.registry.push_closure(move |_: &Registry| task());
+            Registry::push_closure(&self.registry, move |_: &Registry| task());
         }
     }
 }

@@ -68,7 +68,7 @@ pub fn wait<T>(
     if !satisfied() {
         let completions = Completions::new();
         for (index, future) in futures.iter().enumerate() {
-            completions.watch(index, future);
+            Completions::watch(&completions, index, future);
         }
         let registry = current_worker().map(|w| Arc::clone(w.registry()));
         while !satisfied() {
@@ -139,7 +139,7 @@ impl<T> AsCompleted<T> {
         let completions = Completions::new();
         for (index, future) in futures.iter().enumerate() {
             if let Some(future) = future {
-                completions.watch(index, future);
+                Completions::watch(&completions, index, future);
             }
         }
         Self {

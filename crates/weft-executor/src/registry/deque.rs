@@ -46,9 +46,6 @@ mod model {
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().unwrap().is_empty()
         }
-        pub(crate) fn len(&self) -> usize {
-            self.0.lock().unwrap().len()
-        }
     }
 
     /// A worker's own LIFO deque.

@@ -35,8 +35,9 @@ pub(crate) struct WorkerQueues {
     pub(crate) inbox: Worker<InlineJob>,
 }
 
-/// Runs once in each worker thread before it takes work.
-pub(crate) type Initializer = Arc<dyn Fn() + Send + Sync>;
+/// Runs once in each worker thread before it takes work. A `Box`, not an `Arc`: the
+/// registry owns it alone, and loom's `Arc` cannot hold a `dyn` (no unsized coercion).
+pub(crate) type Initializer = Box<dyn Fn() + Send + Sync>;
 
 /// A pool's configuration, fixed at build time.
 pub(crate) struct Config {
@@ -117,33 +118,33 @@ impl Registry {
     /// # Errors
     ///
     /// When no worker runs and the OS refused to start one.
-    pub(crate) fn ensure_worker(self: &Arc<Self>) -> Result<(), SpawnError> {
-        if self.started.load(Ordering::Acquire) > 0 {
+    pub(crate) fn ensure_worker(this: &Arc<Self>) -> Result<(), SpawnError> {
+        if this.started.load(Ordering::Acquire) > 0 {
             return Ok(());
         }
-        self.start_worker_if_needed()
+        Self::start_worker_if_needed(this)
     }
 
     /// Queues `func`: boxed onto the current worker's own deque if it is one of this
     /// pool's workers, else inline into the injector (no allocation of its own). Then
     /// wakes a sleeping worker or starts a new one (lazily, up to `max_workers`, as
     /// Python's `ThreadPoolExecutor`).
-    pub(crate) fn push_closure<F: FnOnce(&Registry) + Send + 'static>(self: &Arc<Self>, func: F) {
+    pub(crate) fn push_closure<F: FnOnce(&Registry) + Send + 'static>(this: &Arc<Self>, func: F) {
         match current_worker() {
-            Some(worker) if worker.belongs_to(self) => worker.push(JobRef::boxed(func)),
-            _ => self.inject(InlineJob::from_closure(func)),
+            Some(worker) if worker.belongs_to(this) => worker.push(JobRef::boxed(func)),
+            _ => this.inject(InlineJob::from_closure(func)),
         }
-        self.grow_if_idle();
+        Self::grow_if_idle(this);
     }
 
     /// Queues a job that lives elsewhere (a stack job): on the current worker's deque,
     /// or through the injector.
-    pub(crate) fn push_job_ref(self: &Arc<Self>, job: JobRef) {
+    pub(crate) fn push_job_ref(this: &Arc<Self>, job: JobRef) {
         match current_worker() {
-            Some(worker) if worker.belongs_to(self) => worker.push(job),
-            _ => self.inject(InlineJob::from_job_ref(job)),
+            Some(worker) if worker.belongs_to(this) => worker.push(job),
+            _ => this.inject(InlineJob::from_job_ref(job)),
         }
-        self.grow_if_idle();
+        Self::grow_if_idle(this);
     }
 
     fn inject(&self, job: InlineJob) {
@@ -151,10 +152,10 @@ impl Registry {
         self.sleep.new_work();
     }
 
-    fn grow_if_idle(self: &Arc<Self>) {
-        if self.sleep.sleeping() == 0 && self.started_workers() < self.config.max_workers {
+    fn grow_if_idle(this: &Arc<Self>) {
+        if this.sleep.sleeping() == 0 && this.started_workers() < this.config.max_workers {
             // A refused thread is fine here: `ensure_worker` guaranteed one runs.
-            let _ = self.start_worker_if_needed();
+            let _ = Self::start_worker_if_needed(this);
         }
     }
 
@@ -170,8 +171,8 @@ impl Registry {
     }
 
     /// Whether the calling thread is one of this pool's workers.
-    pub(crate) fn is_current(self: &Arc<Self>) -> bool {
-        current_worker().is_some_and(|worker| worker.belongs_to(self))
+    pub(crate) fn is_current(this: &Arc<Self>) -> bool {
+        current_worker().is_some_and(|worker| worker.belongs_to(this))
     }
 
     /// Takes one job out of the injector.
@@ -190,25 +191,25 @@ impl Registry {
     /// # Errors
     ///
     /// When the OS refused the thread.
-    fn start_worker_if_needed(self: &Arc<Self>) -> Result<(), SpawnError> {
-        if self.sleep.sleeping() > 0 {
+    fn start_worker_if_needed(this: &Arc<Self>) -> Result<(), SpawnError> {
+        if this.sleep.sleeping() > 0 {
             return Ok(());
         }
-        let claimed = self
+        let claimed = this
             .started
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                (n < self.config.max_workers).then_some(n + 1)
+                (n < this.config.max_workers).then_some(n + 1)
             });
         let Ok(index) = claimed else { return Ok(()) };
-        self.spawn_worker(index).inspect_err(|_| {
+        Self::spawn_worker(this, index).inspect_err(|_| {
             // Give the slot back so a later submit can try again.
-            self.started.fetch_sub(1, Ordering::SeqCst);
+            this.started.fetch_sub(1, Ordering::SeqCst);
         })
     }
 
-    fn spawn_worker(self: &Arc<Self>, index: usize) -> Result<(), SpawnError> {
-        let registry = Arc::clone(self);
-        let name = format!("{}{index}", self.config.thread_name_prefix);
+    fn spawn_worker(this: &Arc<Self>, index: usize) -> Result<(), SpawnError> {
+        let registry = Arc::clone(this);
+        let name = format!("{}{index}", this.config.thread_name_prefix);
         // The thread takes its deque from `unstarted` itself, so that a refused spawn
         // leaves the deque (whose stealer the others hold) in place for a later try.
         let spawned = weft_shim::thread::Builder::new()
@@ -221,7 +222,7 @@ impl Registry {
             });
         match spawned {
             Ok(handle) => {
-                self.threads.lock().push(handle);
+                this.threads.lock().push(handle);
                 Ok(())
             }
             Err(error) => Err(SpawnError::new(name, &error)),

@@ -134,7 +134,7 @@ impl WorkerThread {
         let Some(init) = self.registry.initializer() else {
             return;
         };
-        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init())) {
+        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(init)) {
             let message = crate::error::panic_message(&*panic);
             self.registry.mark_broken(format!(
                 "the initializer of worker {} panicked: {message}",
@@ -188,8 +188,10 @@ impl WorkerThread {
 
     /// A short bounded search before sleeping; `true` if work appeared.
     fn spin_for_work(&self) -> bool {
+        // None under loom: every spin is a scheduling point loom must explore, and a
+        // job that appears while searching is caught by the sleep re-check (S1) anyway.
         const BUSY_ROUNDS: u32 = if weft_shim::IS_LOOM { 0 } else { 10 };
-        const YIELD_ROUNDS: u32 = if weft_shim::IS_LOOM { 1 } else { 32 };
+        const YIELD_ROUNDS: u32 = if weft_shim::IS_LOOM { 0 } else { 32 };
         for round in 0..BUSY_ROUNDS + YIELD_ROUNDS {
             if self.registry.has_work() {
                 return true;
