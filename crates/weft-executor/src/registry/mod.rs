@@ -150,6 +150,14 @@ impl Registry {
     fn inject(&self, job: InlineJob) {
         self.injector.push(job);
         self.sleep.new_work();
+        // D1: a submit that passed the shutdown check may push after the last worker
+        // saw `shutting_down` and an empty injector and exited; nobody would take the
+        // job and its future would never resolve. `new_work` fenced (SeqCst) after the
+        // push: if this load still reads `false`, every worker that later reads `true`
+        // sees the job; if it reads `true`, run what is left here.
+        if self.is_shutting_down() {
+            self.drain_injector_here();
+        }
     }
 
     fn grow_if_idle(this: &Arc<Self>) {
