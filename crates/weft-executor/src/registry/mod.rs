@@ -275,6 +275,21 @@ impl Registry {
         }
     }
 
+    /// Runs, on the calling thread, the injected jobs that workers took in a batch
+    /// (their inboxes) but have not started: `shutdown(cancel_futures)` must cancel
+    /// those futures before it returns too, not when a busy worker gets to them.
+    pub(crate) fn drain_inboxes_here(&self) {
+        for inbox in &self.inbox_stealers {
+            loop {
+                match inbox.steal() {
+                    Steal::Success(job) => job.execute(self),
+                    Steal::Empty => break,
+                    Steal::Retry => {}
+                }
+            }
+        }
+    }
+
     /// Waits for every worker thread to exit. Called from outside the pool.
     pub(crate) fn join_workers(&self) {
         let handles = std::mem::take(&mut *self.threads.lock());
