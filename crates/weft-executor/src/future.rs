@@ -110,12 +110,19 @@ impl<T> Shared<T> {
         // SAFETY: this thread claimed the task and `DONE` is not set, so nobody else
         // reads or writes the cell (see the type's docs).
         self.result.with_mut(|cell| unsafe { *cell = Some(result) });
-        let callbacks = {
-            let mut hooks = self.hooks.lock();
-            hooks.callbacks_closed = true;
-            std::mem::take(&mut hooks.callbacks)
-        };
-        if !callbacks.is_empty() {
+        // Close the list only once it is empty: a callback added while callbacks run
+        // (by one of them, or by another thread) joins the list and runs here. Closing
+        // first made `add_done_callback` wait for `DONE`, which a callback adding a
+        // callback on this very thread would wait for forever.
+        loop {
+            let callbacks = {
+                let mut hooks = self.hooks.lock();
+                if hooks.callbacks.is_empty() {
+                    hooks.callbacks_closed = true;
+                    break;
+                }
+                std::mem::take(&mut hooks.callbacks)
+            };
             // SAFETY: as above: until `DONE` only this thread touches the cell.
             let result = self.result.with(|cell| unsafe { (*cell).as_ref() });
             if let Some(result) = result {
