@@ -107,8 +107,9 @@ impl ThreadPool {
 
     /// Runs `f` on one of this pool's workers and blocks until it returns (rayon's
     /// `install`): `join`, `scope` and waits inside `f` then work as inside any task.
-    /// `f` may borrow from the caller. When no worker can take it (the pool is shutting
-    /// down, or no thread could be started) it runs on the calling thread.
+    /// `f` may borrow from the caller. Called from one of this pool's tasks, or when no
+    /// worker can take it (the pool is shutting down, or no thread could be started),
+    /// it runs on the calling thread.
     ///
     /// # Panics
     ///
@@ -129,7 +130,13 @@ impl ThreadPool {
         R: Send,
     {
         let registry = self.registry();
-        if registry.is_shutting_down() || Registry::ensure_worker(registry).is_err() {
+        // Already on one of this pool's workers: run here. Queuing the job and blocking
+        // on its latch would deadlock a one-worker pool (the job sits on the caller's
+        // own deque and the blocked caller is the only one who could run it).
+        if Registry::is_current(registry)
+            || registry.is_shutting_down()
+            || Registry::ensure_worker(registry).is_err()
+        {
             return f();
         }
         let job = StackJob::new(
