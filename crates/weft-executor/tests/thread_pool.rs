@@ -772,6 +772,49 @@ fn nested_submit_and_wait_never_deadlocks() {
     });
 }
 
+/// As in Python's pool of two, a task blocked until the next task runs does not hold
+/// that task up: the idle worker takes it (the loom model
+/// `second_job_runs_while_the_first_blocks` explores the wake-up race; this repeats
+/// it at full speed, with the workers going idle between rounds).
+#[test]
+fn a_blocked_task_never_holds_up_the_next_on_two_workers() {
+    watchdog(|| {
+        let pool = ThreadPool::builder().max_workers(2).build().unwrap();
+        for round in 0..2_000 {
+            let event = Arc::new(weft::sync::Event::new());
+            let e = Arc::clone(&event);
+            let waiter = pool.submit(move || e.wait()).unwrap();
+            let setter = pool.submit(move || event.set()).unwrap();
+            assert_eq!((waiter.result(), setter.result()), (Ok(()), Ok(())));
+            if round % 100 == 0 {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+    });
+}
+
+/// The same with the second task submitted by the first (it lands on the first's
+/// own deque), which then blocks without helping: the other worker must steal it.
+#[test]
+fn a_task_blocked_on_its_own_subtask_is_unblocked_by_the_other_worker() {
+    watchdog(|| {
+        let pool = Arc::new(ThreadPool::builder().max_workers(2).build().unwrap());
+        for _ in 0..2_000 {
+            let inner = Arc::clone(&pool);
+            let outer = pool
+                .submit(move || {
+                    let event = Arc::new(weft::sync::Event::new());
+                    let e = Arc::clone(&event);
+                    let sub = inner.submit(move || e.set()).unwrap();
+                    event.wait(); // not a pool-aware wait: the other worker must run `sub`
+                    sub
+                })
+                .unwrap();
+            assert_eq!(outer.result().unwrap().result(), Ok(()));
+        }
+    });
+}
+
 // ---------------------------------------------------------------- execute
 
 #[test]
