@@ -650,6 +650,33 @@ fn shutdown_cancel_futures_cancels_futures_a_busy_worker_took_in_a_batch() {
     });
 }
 
+/// `shutdown(wait = true)` from two threads at once: each returns only after the
+/// work is done and the workers exited (Python's joins every thread in both).
+#[test]
+fn concurrent_shutdowns_with_wait_both_wait() {
+    watchdog(|| {
+        let pool = ThreadPool::builder().max_workers(2).build().unwrap();
+        let gate = gate();
+        let busy = occupy_all(&pool, &gate);
+        let queued: Vec<_> = (0..10).map(|i| pool.submit(move || i).unwrap()).collect();
+        std::thread::scope(|s| {
+            let first = s.spawn(|| pool.shutdown(true, false));
+            wait_until(|| pool.submit(|| 0).is_err()); // the shutdown began
+            let second = s.spawn(|| {
+                pool.shutdown(true, false);
+                queued.iter().all(weft::executor::Future::done)
+                    && busy.iter().all(weft::executor::Future::done)
+            });
+            std::thread::sleep(Duration::from_millis(10));
+            let returned_early = first.is_finished() || second.is_finished();
+            gate.set();
+            first.join().unwrap();
+            assert!(second.join().unwrap(), "the second shutdown returned early");
+            assert!(!returned_early);
+        });
+    });
+}
+
 /// `with ThreadPoolExecutor() as ex:` — dropping the pool waits for queued work.
 #[test]
 fn drop_is_shutdown_with_wait() {

@@ -65,6 +65,9 @@ pub(crate) struct Registry {
     started: AtomicUsize,
     /// Worker threads that have not exited yet.
     threads: Lock<Vec<weft_shim::thread::JoinHandle<()>>>,
+    /// Held by a thread joining the workers, so a second `shutdown(wait)` waits for
+    /// the first one's joins instead of finding `threads` emptied and returning.
+    joining: Lock<()>,
     shutting_down: AtomicBool,
     /// `shutdown(cancel_futures = true)`: queued tasks complete as cancelled.
     cancelling: AtomicBool,
@@ -95,6 +98,7 @@ impl Registry {
             stats: Stats::new(config.max_workers),
             started: AtomicUsize::new(0),
             threads: Lock::new(Vec::new()),
+            joining: Lock::new(()),
             shutting_down: AtomicBool::new(false),
             cancelling: AtomicBool::new(false),
             broken: Lock::new(None),
@@ -292,6 +296,8 @@ impl Registry {
 
     /// Waits for every worker thread to exit. Called from outside the pool.
     pub(crate) fn join_workers(&self) {
+        // Not `threads` itself: a worker starting another one takes that lock.
+        let _joining = self.joining.lock();
         let handles = std::mem::take(&mut *self.threads.lock());
         for handle in handles {
             // A worker never unwinds (user code runs under catch_unwind), so join
