@@ -277,6 +277,9 @@ impl<T> Future<T> {
 
     /// Waits for the result unless `stop` fires first.
     ///
+    /// Called from inside a pool task, the waiting worker first runs queued tasks
+    /// (the awaited one may be among them) until this one is done or `stop` fires.
+    ///
     /// # Errors
     ///
     /// [`TaskError::Stopped`] if the token fired first (the future stays usable);
@@ -294,6 +297,17 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn result_stoppable(&mut self, stop: &StopToken) -> Result<T, TaskError> {
+        if let Some(worker) = current_worker() {
+            // A task waiting on a task it queued (on its own deque, where no other
+            // worker may look) must run it: blocking at once deadlocked a one-worker
+            // pool until the token fired. Help while there is work, then block.
+            while !self.shared.is_done() && !stop.is_stopped() {
+                match worker.find_work() {
+                    Some(job) => job.execute(worker.registry()),
+                    None => break,
+                }
+            }
+        }
         if self.shared.done.wait_stoppable(stop).is_err() {
             return Err(TaskError::Stopped);
         }

@@ -504,6 +504,50 @@ fn waiting_inside_a_task_helps_the_pool() {
     });
 }
 
+/// The stoppable wait helps too: a task waiting on its own subtask in a one-worker
+/// pool, with a token that never fires, does not deadlock.
+#[test]
+fn result_stoppable_inside_a_task_helps_the_pool() {
+    watchdog(|| {
+        let pool = Arc::new(one_worker());
+        let inner = Arc::clone(&pool);
+        let outer = pool
+            .submit(move || {
+                let mut f = inner.submit(|| 20).unwrap();
+                f.result_stoppable(&StopToken::new()).unwrap() + 1
+            })
+            .unwrap();
+        assert_eq!(outer.result(), Ok(21));
+        // A token that already fired still ends the wait at once, helping or not.
+        let inner = Arc::clone(&pool);
+        let stopped = pool
+            .submit(move || {
+                let gate = gate();
+                let g = gate.event();
+                let mut f = inner.submit(move || g.wait()).unwrap();
+                let token = StopToken::new();
+                token.stop();
+                let got = f.result_stoppable(&token);
+                drop(gate);
+                got
+            })
+            .unwrap();
+        assert_eq!(stopped.result(), Ok(Err(TaskError::Stopped)));
+    });
+}
+
+/// Timeouts far in the future (`Duration::MAX`) mean "no timeout", never an
+/// overflow.
+#[test]
+fn duration_max_timeouts_are_no_timeouts() {
+    watchdog(|| {
+        let pool = one_worker();
+        let mut f = pool.submit_timeout(|| 1, Duration::MAX).unwrap();
+        assert_eq!(f.result_timeout(Duration::MAX), Ok(1));
+        assert!(pool.submit(|| 2).unwrap().wait_timeout(Duration::MAX));
+    });
+}
+
 // ---------------------------------------------------------------- model
 
 #[derive(Debug, Clone)]
