@@ -432,6 +432,34 @@ fn unobserved_failure_reported_once_when_dropped_before_completion() {
     });
 }
 
+/// Handles dropped while their tasks fail, on two workers and from two threads: the
+/// drop and the completion race on one atomic, and each failure is reported once.
+#[test]
+fn unobserved_failures_racing_their_drop_are_reported_exactly_once() {
+    common::record_unobserved_failures();
+    common::quiet_panics("(on purpose)");
+    watchdog(|| {
+        let pool = ThreadPool::builder().max_workers(2).build().unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for i in 0..2_000u32 {
+                        let f = pool
+                            .submit(|| -> u8 { panic!("racing-drop-3b1 (on purpose)") })
+                            .unwrap();
+                        if i % 3 == 0 {
+                            std::hint::spin_loop();
+                        }
+                        drop(f);
+                    }
+                });
+            }
+        });
+        pool.shutdown(true, false);
+        assert_eq!(common::reported("racing-drop-3b1"), 4_000);
+    });
+}
+
 /// Reading the error (or the result) observes it; successes, cancellations and
 /// timed-out waits are never reported.
 #[test]
