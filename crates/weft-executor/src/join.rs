@@ -165,6 +165,10 @@ where
     // SAFETY: this frame does not return before `job_b` was either popped back (and
     // run inline) or executed by a thief and its latch observed set.
     worker.push(unsafe { job_b.as_job_ref() });
+    // Start another worker if none is idle to steal `b`, as `push_closure` does:
+    // otherwise a fork-join tree on a fresh pool never ran on more than the two
+    // workers that the outside `install` started, whatever `max_workers`.
+    Registry::grow_if_idle(worker.registry());
     let result_a = catch_unwind(AssertUnwindSafe(a));
     let result_b = loop {
         if job_b.latch.probe() {

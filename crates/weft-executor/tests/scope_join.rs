@@ -249,6 +249,19 @@ fn fib_with_join_on_pools_of_one_two_and_four() {
     });
 }
 
+/// Workers start lazily, also for fork-join: one recursive join from outside on a
+/// fresh four-worker pool starts more than the two workers its `install` starts.
+/// (Thousands of pushes each start a worker when none is idle: only an adversarial
+/// schedule could keep one idle at every push.)
+#[test]
+fn join_starts_workers_up_to_max_workers() {
+    watchdog(|| {
+        let pool = pool(4);
+        assert_eq!(fib(&pool, 25), 75_025);
+        assert!(pool.workers() > 2, "{} workers", pool.workers());
+    });
+}
+
 #[test]
 fn join_resumes_a_panic_after_both_closures_finished() {
     common::quiet_panics("(on purpose)");

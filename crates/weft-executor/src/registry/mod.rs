@@ -164,7 +164,7 @@ impl Registry {
         }
     }
 
-    fn grow_if_idle(this: &Arc<Self>) {
+    pub(crate) fn grow_if_idle(this: &Arc<Self>) {
         if this.sleep.sleeping() == 0 && this.started_workers() < this.config.max_workers {
             // A refused thread is fine here: `ensure_worker` guaranteed one runs.
             let _ = Self::start_worker_if_needed(this);
