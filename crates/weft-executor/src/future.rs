@@ -110,12 +110,19 @@ impl<T> Shared<T> {
         // SAFETY: this thread claimed the task and `DONE` is not set, so nobody else
         // reads or writes the cell (see the type's docs).
         self.result.with_mut(|cell| unsafe { *cell = Some(result) });
-        let callbacks = {
-            let mut hooks = self.hooks.lock();
-            hooks.callbacks_closed = true;
-            std::mem::take(&mut hooks.callbacks)
-        };
-        if !callbacks.is_empty() {
+        // Close the list only once it is empty: a callback added while callbacks run
+        // (by one of them, or by another thread) joins the list and runs here. Closing
+        // first made `add_done_callback` wait for `DONE`, which a callback adding a
+        // callback on this very thread would wait for forever.
+        loop {
+            let callbacks = {
+                let mut hooks = self.hooks.lock();
+                if hooks.callbacks.is_empty() {
+                    hooks.callbacks_closed = true;
+                    break;
+                }
+                std::mem::take(&mut hooks.callbacks)
+            };
             // SAFETY: as above: until `DONE` only this thread touches the cell.
             let result = self.result.with(|cell| unsafe { (*cell).as_ref() });
             if let Some(result) = result {
@@ -270,6 +277,9 @@ impl<T> Future<T> {
 
     /// Waits for the result unless `stop` fires first.
     ///
+    /// Called from inside a pool task, the waiting worker first runs queued tasks
+    /// (the awaited one may be among them) until this one is done or `stop` fires.
+    ///
     /// # Errors
     ///
     /// [`TaskError::Stopped`] if the token fired first (the future stays usable);
@@ -287,6 +297,17 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn result_stoppable(&mut self, stop: &StopToken) -> Result<T, TaskError> {
+        if let Some(worker) = current_worker() {
+            // A task waiting on a task it queued (on its own deque, where no other
+            // worker may look) must run it: blocking at once deadlocked a one-worker
+            // pool until the token fired. Help while there is work, then block.
+            while !self.shared.is_done() && !stop.is_stopped() {
+                match worker.find_work() {
+                    Some(job) => job.execute(worker.registry()),
+                    None => break,
+                }
+            }
+        }
         if self.shared.done.wait_stoppable(stop).is_err() {
             return Err(TaskError::Stopped);
         }

@@ -107,8 +107,9 @@ impl ThreadPool {
 
     /// Runs `f` on one of this pool's workers and blocks until it returns (rayon's
     /// `install`): `join`, `scope` and waits inside `f` then work as inside any task.
-    /// `f` may borrow from the caller. When no worker can take it (the pool is shutting
-    /// down, or no thread could be started) it runs on the calling thread.
+    /// `f` may borrow from the caller. Called from one of this pool's tasks, or when no
+    /// worker can take it (the pool is shutting down, or no thread could be started),
+    /// it runs on the calling thread.
     ///
     /// # Panics
     ///
@@ -129,7 +130,13 @@ impl ThreadPool {
         R: Send,
     {
         let registry = self.registry();
-        if registry.is_shutting_down() || Registry::ensure_worker(registry).is_err() {
+        // Already on one of this pool's workers: run here. Queuing the job and blocking
+        // on its latch would deadlock a one-worker pool (the job sits on the caller's
+        // own deque and the blocked caller is the only one who could run it).
+        if Registry::is_current(registry)
+            || registry.is_shutting_down()
+            || Registry::ensure_worker(registry).is_err()
+        {
             return f();
         }
         let job = StackJob::new(
@@ -158,6 +165,10 @@ where
     // SAFETY: this frame does not return before `job_b` was either popped back (and
     // run inline) or executed by a thief and its latch observed set.
     worker.push(unsafe { job_b.as_job_ref() });
+    // Start another worker if none is idle to steal `b`, as `push_closure` does:
+    // otherwise a fork-join tree on a fresh pool never ran on more than the two
+    // workers that the outside `install` started, whatever `max_workers`.
+    Registry::grow_if_idle(worker.registry());
     let result_a = catch_unwind(AssertUnwindSafe(a));
     let result_b = loop {
         if job_b.latch.probe() {

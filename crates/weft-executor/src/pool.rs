@@ -391,6 +391,7 @@ impl ThreadPool {
         self.registry.begin_shutdown(cancel_futures);
         if cancel_futures {
             self.registry.drain_injector_here();
+            self.registry.drain_inboxes_here();
         }
         if wait && !Registry::is_current(&self.registry) {
             self.registry.join_workers();

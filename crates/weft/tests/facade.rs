@@ -66,3 +66,34 @@ fn thread_is_weft_thread() {
     weft::thread::shutdown();
     assert!(weft::thread::shutdown_timeout(std::time::Duration::ZERO));
 }
+
+#[test]
+fn executor_is_weft_executor() {
+    let pool = weft::executor::ThreadPool::builder()
+        .max_workers(1)
+        .build()
+        .unwrap();
+    let _: weft::executor::ThreadPoolBuilder = weft::executor::ThreadPool::builder();
+    let _: weft::executor::WhenFull = weft::executor::WhenFull::Block;
+    let _: usize = weft::executor::DEFAULT_QUEUE_CAPACITY;
+    let future: weft::executor::Future<u8> = pool.submit(|| 1).unwrap();
+    let _: Option<(weft::executor::TaskError, weft::executor::BuildError)> = None;
+    let _: Option<(weft::executor::SubmitError<()>, weft::executor::SpawnError)> = None;
+    let _: Option<(
+        weft::executor::UnobservedFailure,
+        weft::executor::UnobservedFailureHook,
+    )> = None;
+    let _: fn(Option<weft::executor::UnobservedFailureHook>) =
+        weft::executor::set_unobserved_failure_hook;
+    let _: weft::executor::Waited =
+        weft::executor::wait(&[future], weft::executor::ReturnWhen::AllCompleted, None);
+    let _: weft::executor::AsCompleted<u8> = weft::executor::as_completed(Vec::new());
+    let _: weft::executor::AsCompleted<u8> =
+        weft::executor::as_completed_timeout(Vec::new(), std::time::Duration::ZERO);
+    let _: weft::executor::Map<'_, std::ops::Range<u8>, fn(u8) -> u8, u8> =
+        pool.map(0..1, (|x| x) as fn(u8) -> u8);
+    let _: weft::executor::MapUnordered<'_, std::ops::Range<u8>, fn(u8) -> u8, u8> =
+        pool.map_unordered(0..1, (|x| x) as fn(u8) -> u8);
+    pool.scope(|s: &weft::executor::Scope<'_>| s.spawn(|_| ()));
+    assert!(!weft::executor::stop_token().is_stopped());
+}

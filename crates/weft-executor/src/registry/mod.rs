@@ -65,6 +65,9 @@ pub(crate) struct Registry {
     started: AtomicUsize,
     /// Worker threads that have not exited yet.
     threads: Lock<Vec<weft_shim::thread::JoinHandle<()>>>,
+    /// Held by a thread joining the workers, so a second `shutdown(wait)` waits for
+    /// the first one's joins instead of finding `threads` emptied and returning.
+    joining: Lock<()>,
     shutting_down: AtomicBool,
     /// `shutdown(cancel_futures = true)`: queued tasks complete as cancelled.
     cancelling: AtomicBool,
@@ -95,6 +98,7 @@ impl Registry {
             stats: Stats::new(config.max_workers),
             started: AtomicUsize::new(0),
             threads: Lock::new(Vec::new()),
+            joining: Lock::new(()),
             shutting_down: AtomicBool::new(false),
             cancelling: AtomicBool::new(false),
             broken: Lock::new(None),
@@ -150,9 +154,17 @@ impl Registry {
     fn inject(&self, job: InlineJob) {
         self.injector.push(job);
         self.sleep.new_work();
+        // D1: a submit that passed the shutdown check may push after the last worker
+        // saw `shutting_down` and an empty injector and exited; nobody would take the
+        // job and its future would never resolve. `new_work` fenced (SeqCst) after the
+        // push: if this load still reads `false`, every worker that later reads `true`
+        // sees the job; if it reads `true`, run what is left here.
+        if self.is_shutting_down() {
+            self.drain_injector_here();
+        }
     }
 
-    fn grow_if_idle(this: &Arc<Self>) {
+    pub(crate) fn grow_if_idle(this: &Arc<Self>) {
         if this.sleep.sleeping() == 0 && this.started_workers() < this.config.max_workers {
             // A refused thread is fine here: `ensure_worker` guaranteed one runs.
             let _ = Self::start_worker_if_needed(this);
@@ -267,8 +279,25 @@ impl Registry {
         }
     }
 
+    /// Runs, on the calling thread, the injected jobs that workers took in a batch
+    /// (their inboxes) but have not started: `shutdown(cancel_futures)` must cancel
+    /// those futures before it returns too, not when a busy worker gets to them.
+    pub(crate) fn drain_inboxes_here(&self) {
+        for inbox in &self.inbox_stealers {
+            loop {
+                match inbox.steal() {
+                    Steal::Success(job) => job.execute(self),
+                    Steal::Empty => break,
+                    Steal::Retry => {}
+                }
+            }
+        }
+    }
+
     /// Waits for every worker thread to exit. Called from outside the pool.
     pub(crate) fn join_workers(&self) {
+        // Not `threads` itself: a worker starting another one takes that lock.
+        let _joining = self.joining.lock();
         let handles = std::mem::take(&mut *self.threads.lock());
         for handle in handles {
             // A worker never unwinds (user code runs under catch_unwind), so join

@@ -67,6 +67,9 @@ pub(super) fn main_loop(registry: Arc<Registry>, index: usize, queues: WorkerQue
     worker.run_initializer();
     let registry = &worker.registry;
     let mut searching = false;
+    // The sleep re-check found work: posts made while this worker searched may have
+    // skipped their wake-up (S6), and it no longer counts as a searcher.
+    let mut found_at_recheck = false;
     loop {
         if let Some(job) = worker.find_work() {
             if searching {
@@ -76,7 +79,12 @@ pub(super) fn main_loop(registry: Arc<Registry>, index: usize, queues: WorkerQue
                     // somebody looks for it.
                     registry.sleep.wake_one_if_sleeping();
                 }
+            } else if found_at_recheck && registry.has_work() {
+                // S6 again: without this, a second job whose post skipped the wake-up
+                // waits behind this one, and forever if this one blocks until it runs.
+                registry.sleep.wake_one_if_sleeping();
             }
+            found_at_recheck = false;
             job.execute(registry);
             continue;
         }
@@ -92,9 +100,10 @@ pub(super) fn main_loop(registry: Arc<Registry>, index: usize, queues: WorkerQue
         }
         searching = false;
         registry.sleep.stop_searching();
-        registry
+        let woke = registry
             .sleep
             .sleep(index, || registry.has_work() || registry.is_shutting_down());
+        found_at_recheck = woke == Wake::Ready;
     }
     if searching {
         registry.sleep.stop_searching();
