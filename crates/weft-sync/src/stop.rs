@@ -85,7 +85,7 @@ impl StopToken {
     /// assert!(token.is_stopped());
     /// ```
     pub fn stop(&self) {
-        // W3: the flag first, then the wake-ups, under the list lock.
+        // W3: the flag first, then take the list under its lock; unpark outside it.
         self.inner.stopped.store(true, Ordering::SeqCst);
         let watchers = std::mem::take(&mut *self.watchers());
         for (_, thread) in watchers {

@@ -224,6 +224,41 @@ fn process_exit_waits_for_nondaemon_threads() {
 }
 
 #[test]
+#[ignore = "a child scenario, run by the_exit_wait_works_after_thread_locals_are_gone"]
+fn scenario_exit_after_a_wait() {
+    if !is_child("scenario_exit_after_a_wait") {
+        return;
+    }
+    // A timed wait parks this thread, which caches its waiter in a thread-local.
+    // `exit` destroys this thread's thread-locals before it runs the `atexit` hook,
+    // which then parks again on this same thread.
+    assert!(!weft_sync::Event::new().wait_timeout(Duration::from_millis(1)));
+    Thread::new(|| {
+        std::thread::sleep(Duration::from_millis(300));
+        println!("worker: finished during exit");
+    })
+    .start()
+    .unwrap();
+    #[cfg(unix)]
+    print_when_exit_begins();
+    std::process::exit(0);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_exit_wait_works_after_thread_locals_are_gone() {
+    watchdog(|| {
+        let out = run_child("scenario_exit_after_a_wait", Some("marker: exit has begun"));
+        out.check(out.status.success(), "the exit wait must not panic");
+        let begun = out.line("marker: exit has begun");
+        out.check(
+            begun.is_some() && out.line("worker: finished during exit") > begun,
+            "process::exit must wait for the non-daemon worker",
+        );
+    });
+}
+
+#[test]
 #[ignore = "a child scenario, run by a_failing_main_still_waits_and_keeps_its_exit_code"]
 fn scenario_failing_main() {
     if !is_child("scenario_failing_main") {
@@ -231,6 +266,9 @@ fn scenario_failing_main() {
     }
     Thread::new(|| {
         wait_for_parent();
+        // Not a timing assertion: the pause only makes it near-certain that the exit
+        // hook has parked by now, which is the path this scenario exercises.
+        std::thread::sleep(Duration::from_millis(100));
         println!("worker: finished after the failure");
     })
     .start()

@@ -27,6 +27,7 @@ fn main() {
     thread_section();
     executor_section();
     println!("\ntour complete");
+    exit_section();
 }
 
 /// `threading.Lock`: the lock owns the data; the guard unlocks, even on panic.
@@ -291,12 +292,12 @@ fn stop_token_section() {
 }
 
 /// `threading.Thread` and `Timer`: a closure or a `Runnable`, a stop flag, a periodic
-/// timer, and daemon versus non-daemon threads at exit.
+/// timer (daemon versus non-daemon threads at exit closes the tour).
 fn thread_section() {
     use std::sync::atomic::{AtomicU32, Ordering};
     use weft::thread::{Runnable, Thread, Timer, is_stopped, sleep};
 
-    println!("== Thread: a closure, a Runnable, a stop flag, a periodic Timer, daemons at exit");
+    println!("== Thread: a closure, a Runnable, a stop flag, a periodic Timer");
     /// The "subclass Thread and override run()" pattern.
     struct SumOfSquares(u64);
     impl Runnable for SumOfSquares {
@@ -339,24 +340,15 @@ fn thread_section() {
     .expect("the timer thread started");
     sleep(Duration::from_millis(30));
     worker.stop();
-    assert!(heartbeat.cancel(), "no tick runs after cancel returns");
+    assert!(
+        heartbeat.cancel(),
+        "the first cancel of a periodic timer prevents its later runs"
+    );
     println!(
         "   worker stopped after {} rounds; the heartbeat timer ticked {} times",
         worker.join().expect("no panic"),
         ticks.load(Ordering::SeqCst)
     );
-
-    // At exit a daemon thread is abandoned; a non-daemon one is waited for.
-    Thread::new(|| sleep(Duration::from_secs(3600)))
-        .daemon(true)
-        .start()
-        .expect("the OS gave us a thread");
-    Thread::new(|| {
-        sleep(Duration::from_millis(50));
-        println!("   (a non-daemon thread printed this after main returned: exit waited for it)");
-    })
-    .start()
-    .expect("the OS gave us a thread");
 }
 
 /// `concurrent.futures.ThreadPoolExecutor`: futures, as_completed, a lazy map, a
@@ -453,4 +445,23 @@ fn executor_section() {
     });
     assert_eq!(means, [10.0 / 3.0, 12.5 / 3.0]);
     println!("   means of each half: {means:.2?}");
+}
+
+/// Python's interpreter exit: non-daemon threads are waited for, daemon ones abandoned.
+fn exit_section() {
+    use weft::thread::{Thread, sleep};
+
+    println!("\n== exit: main returns now; a daemon thread is abandoned, a non-daemon one awaited");
+    Thread::new(|| sleep(Duration::from_secs(3600)))
+        .daemon(true)
+        .start()
+        .expect("the OS gave us a thread");
+    Thread::new(|| {
+        sleep(Duration::from_millis(200));
+        println!(
+            "   (printed by a non-daemon thread still sleeping when main returned: the exit waited for it)"
+        );
+    })
+    .start()
+    .expect("the OS gave us a thread");
 }

@@ -37,14 +37,17 @@ impl Waiter {
     /// A waiter for the calling thread: this thread's cached one when nobody else
     /// holds it any more, else a new one (W4).
     pub(crate) fn new() -> Arc<Self> {
-        let cached = CACHED.with(|cached| cached.take());
+        // `try_with`: after this thread's thread-locals were destroyed (an `atexit` hook
+        // on the main thread waits for non-daemon threads after that point) there is no
+        // cache; a fresh waiter each time is still correct.
+        let cached = CACHED.try_with(Cell::take).ok().flatten();
         if let Some(mut waiter) = cached {
             // `get_mut` succeeds only if this is the last reference, and it synchronises
             // (Acquire) with every other holder's drop, so the last notifier's store to
             // `notified` happens before this reset.
             if let Some(unique) = Arc::get_mut(&mut waiter) {
                 unique.notified.store(false, Ordering::Relaxed);
-                CACHED.with(|cached| cached.set(Some(Arc::clone(&waiter))));
+                Self::cache(&waiter);
                 return waiter;
             }
         }
@@ -52,8 +55,13 @@ impl Waiter {
             thread: thread::current(),
             notified: AtomicBool::new(false),
         });
-        CACHED.with(|cached| cached.set(Some(Arc::clone(&waiter))));
+        Self::cache(&waiter);
         waiter
+    }
+
+    /// Keeps `waiter` for this thread's next wait, if its thread-locals still exist.
+    fn cache(waiter: &Arc<Self>) {
+        let _ = CACHED.try_with(|cached| cached.set(Some(Arc::clone(waiter))));
     }
 
     /// Marks the waiter notified and wakes its thread (W1).
