@@ -47,6 +47,10 @@ pub(crate) enum WaitKind {
     /// The exit hook: leaves out the exiting thread only. A non-daemon thread that
     /// is inside `shutdown()` will go on running afterwards, so the exit waits for
     /// it to finish; its `shutdown()` does not wait for the exiting thread.
+    #[cfg_attr(
+        weft_loom,
+        allow(dead_code, reason = "loom models have no process exit to hook")
+    )]
     Exit,
 }
 
