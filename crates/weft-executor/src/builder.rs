@@ -75,13 +75,42 @@ impl Default for ThreadPoolBuilder {
 impl ThreadPoolBuilder {
     /// The most worker threads (default: the number of logical CPUs). Workers start
     /// lazily, one per submit that finds no idle worker, up to this number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().max_workers(2).build()?;
+    /// assert_eq!(pool.max_workers(), 2);
+    /// # Ok::<(), weft::executor::BuildError>(())
+    /// ```
     pub fn max_workers(mut self, n: usize) -> Self {
         self.max_workers = Some(n);
         self
     }
 
     /// Bounds the queue of tasks waiting for a worker (default:
-    /// [`DEFAULT_QUEUE_CAPACITY`]).
+    /// [`DEFAULT_QUEUE_CAPACITY`]). The bound applies to submits from outside the
+    /// pool; a task submitting from inside is always admitted (blocking a worker on
+    /// its own pool's queue could deadlock it), so `queued` may pass it then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::executor::{SubmitError, ThreadPool, WhenFull};
+    /// use weft::sync::Event;
+    ///
+    /// let pool = ThreadPool::builder().max_workers(1).queue_capacity(1).when_full(WhenFull::Reject).build()?;
+    /// let gate = std::sync::Arc::new(Event::new());
+    /// let (held, started) = (std::sync::Arc::clone(&gate), std::sync::Arc::new(Event::new()));
+    /// let running = std::sync::Arc::clone(&started);
+    /// let busy = pool.submit(move || { running.set(); held.wait(); })?;
+    /// started.wait(); // the worker is busy: the next task waits in the queue
+    /// let queued = pool.submit(|| ())?;
+    /// assert!(matches!(pool.submit(|| ()), Err(SubmitError::Full(_))));
+    /// gate.set();
+    /// # let _ = (busy.result(), queued.result());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn queue_capacity(mut self, n: usize) -> Self {
         self.capacity = Some(n);
         self
@@ -89,6 +118,15 @@ impl ThreadPoolBuilder {
 
     /// Removes the bound on the queue: `submit` never waits, and memory grows with the
     /// backlog (Python's behaviour; opt in only when producers are bounded elsewhere).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().unbounded().build()?;
+    /// let futures: Vec<_> = (0..10_000).map(|i| pool.submit(move || i)).collect::<Result<_, _>>()?;
+    /// assert_eq!(futures.into_iter().map(|f| f.result().unwrap()).sum::<i32>(), 49_995_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unbounded(mut self) -> Self {
         self.capacity = None;
         self
@@ -98,18 +136,48 @@ impl ThreadPoolBuilder {
     /// [`submit_weighted`](ThreadPool::submit_weighted) (bytes, rows: any unit the
     /// submitter states), so a few huge tasks cannot exhaust memory while many small
     /// ones still flow. Applies on top of [`queue_capacity`](Self::queue_capacity).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().queue_weight_limit(64 << 20).build()?;
+    /// let rows = vec![0u8; 1 << 20];
+    /// let future = pool.submit_weighted(rows.len(), move || rows.len())?;
+    /// assert_eq!(future.result()?, 1 << 20);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn queue_weight_limit(mut self, limit: usize) -> Self {
         self.weight_limit = Some(limit);
         self
     }
 
     /// What `submit` does when the queue is full (default [`WhenFull::Block`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::executor::{ThreadPool, WhenFull};
+    ///
+    /// let pool = ThreadPool::builder().when_full(WhenFull::CallerRuns).build()?;
+    /// assert_eq!(pool.submit(|| 5)?.result()?, 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn when_full(mut self, policy: WhenFull) -> Self {
         self.when_full = policy;
         self
     }
 
     /// Worker threads are named `<prefix><index>` (default `weft-worker-`).
+    /// A prefix with a NUL byte makes [`build`](Self::build) fail.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().thread_name_prefix("resize-").build()?;
+    /// let name = pool.submit(|| std::thread::current().name().map(str::to_owned))?.result()?;
+    /// assert!(name.unwrap().starts_with("resize-"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.thread_name_prefix = prefix.into();
         self
@@ -117,7 +185,19 @@ impl ThreadPoolBuilder {
 
     /// Runs `init` once in each worker thread before it takes work. If it panics the
     /// pool is broken: tasks not yet run fail with
-    /// [`TaskError::PoolBroken`](crate::TaskError::PoolBroken) and new submits fail.
+    /// [`TaskError::PoolBroken`](crate::TaskError::PoolBroken), and so do the futures of
+    /// later submits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    ///
+    /// thread_local!(static SCRATCH: Cell<u64> = const { Cell::new(0) });
+    /// let pool = weft::executor::ThreadPool::builder().initializer(|| SCRATCH.set(42)).build()?;
+    /// assert_eq!(pool.submit(|| SCRATCH.get())?.result()?, 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn initializer(mut self, init: impl Fn() + Send + Sync + 'static) -> Self {
         self.initializer = Some(Box::new(init));
         self
@@ -127,12 +207,15 @@ impl ThreadPoolBuilder {
     ///
     /// # Errors
     ///
-    /// [`BuildError`] for `max_workers(0)`, `queue_capacity(0)` or
-    /// `queue_weight_limit(0)`.
+    /// [`BuildError`] for `max_workers(0)`, `queue_capacity(0)`,
+    /// `queue_weight_limit(0)`, or a thread name prefix containing a NUL byte.
     pub fn build(self) -> Result<ThreadPool, BuildError> {
         let max_workers = self.max_workers.unwrap_or_else(num_cpus::get);
         if max_workers == 0 {
             return Err(BuildError::ZeroWorkers);
+        }
+        if self.thread_name_prefix.contains('\0') {
+            return Err(BuildError::NulInThreadName);
         }
         if self.capacity == Some(0) {
             return Err(BuildError::ZeroCapacity);

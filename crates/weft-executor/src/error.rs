@@ -2,9 +2,11 @@
 
 use std::any::Any;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
 use thiserror::Error;
+use weft_shim::sync::Arc;
 use weft_sync::Lock;
 
 /// The OS refused to start a worker thread.
@@ -126,6 +128,9 @@ pub enum BuildError {
     /// `queue_weight_limit(0)`.
     #[error("a weight limit of 0 admits nothing; give a positive queue_weight_limit")]
     ZeroWeightLimit,
+    /// `thread_name_prefix` contains a NUL byte, which no OS thread name can hold.
+    #[error("the thread name prefix contains a NUL byte; thread names cannot hold one")]
+    NulInThreadName,
 }
 
 /// Why a future holds no value.
@@ -187,14 +192,20 @@ pub struct UnobservedFailure {
 pub type UnobservedFailureHook = Box<dyn Fn(&UnobservedFailure) + Send + Sync>;
 type Hook = UnobservedFailureHook;
 
-fn hook() -> &'static Lock<Option<Hook>> {
-    static HOOK: OnceLock<Lock<Option<Hook>>> = OnceLock::new();
+fn hook() -> &'static Lock<Option<Arc<Hook>>> {
+    static HOOK: OnceLock<Lock<Option<Arc<Hook>>>> = OnceLock::new();
     HOOK.get_or_init(|| Lock::new(None))
 }
 
 /// Sets the function told about failed futures dropped without anyone reading their
 /// error (asyncio's "exception was never retrieved"); `None` restores the default, a
 /// line on stderr.
+///
+/// The hook runs on the thread that drops the future (or completes it, if it was
+/// dropped first), outside any lock: it may set another hook. If it panics, the
+/// panic is caught and the failure goes to stderr instead; while the thread is
+/// already unwinding from a panic, the hook is skipped for stderr (a second panic
+/// there would abort the process).
 ///
 /// # Examples
 ///
@@ -205,18 +216,24 @@ fn hook() -> &'static Lock<Option<Hook>> {
 /// weft::executor::set_unobserved_failure_hook(None);
 /// ```
 pub fn set_unobserved_failure_hook(new: Option<UnobservedFailureHook>) {
-    *hook().lock() = new;
+    *hook().lock() = new.map(Arc::new);
 }
 
 /// Tells the hook (or stderr) about a failure nobody observed.
 pub(crate) fn report_unobserved(error: TaskError) {
     let failure = UnobservedFailure { error };
-    match &*hook().lock() {
-        Some(hook) => hook(&failure),
-        None => eprintln!(
+    let current = hook().lock().clone();
+    let reported = match current {
+        Some(hook) if !weft_shim::thread::panicking() => {
+            catch_unwind(AssertUnwindSafe(|| hook(&failure))).is_ok()
+        }
+        _ => false,
+    };
+    if !reported {
+        eprintln!(
             "weft: a task failed and nobody read its future's error: {}",
             failure.error
-        ),
+        );
     }
 }
 

@@ -32,6 +32,10 @@ type ChunkSlot<R> = Slot<Vec<Result<R, TaskError>>>;
 
 /// Lazily maps an iterator through a pool, yielding one `Result` per item in input
 /// order; made by [`ThreadPool::map`].
+///
+/// Dropping it before the end cancels the tasks it submitted that have not started
+/// (as Python's `map` iterator does when it is closed); running ones finish.
+#[must_use = "a map is lazy: nothing is submitted until it is iterated"]
 pub struct Map<'pool, I, F, R> {
     pool: &'pool ThreadPool,
     items: I,
@@ -46,6 +50,10 @@ pub struct Map<'pool, I, F, R> {
 
 /// Lazily maps an iterator through a pool, yielding `(index, Result)` pairs as tasks
 /// finish; made by [`ThreadPool::map_unordered`].
+///
+/// Dropping it before the end cancels the tasks it submitted that have not started;
+/// running ones finish.
+#[must_use = "a map is lazy: nothing is submitted until it is iterated"]
 pub struct MapUnordered<'pool, I, F, R> {
     pool: &'pool ThreadPool,
     items: I,
@@ -161,7 +169,6 @@ impl<I, F, R> Map<'_, I, F, R> {
     /// assert_eq!(total, (0..100_000u64).map(|n| n % 3).sum());
     /// # Ok::<(), weft::executor::BuildError>(())
     /// ```
-    #[must_use]
     pub fn chunksize(mut self, n: usize) -> Self {
         self.chunksize = n.max(1);
         self
@@ -177,7 +184,6 @@ impl<I, F, R> Map<'_, I, F, R> {
     /// assert_eq!(n, 100);
     /// # Ok::<(), weft::executor::BuildError>(())
     /// ```
-    #[must_use]
     pub fn window(mut self, tasks: usize) -> Self {
         self.window = tasks.max(1);
         self
@@ -247,7 +253,6 @@ impl<I, F, R> MapUnordered<'_, I, F, R> {
     /// assert_eq!(pool.map_unordered(0..50, |x| x).window(4).count(), 50);
     /// # Ok::<(), weft::executor::BuildError>(())
     /// ```
-    #[must_use]
     pub fn window(mut self, tasks: usize) -> Self {
         self.window = tasks.max(1);
         self
@@ -290,6 +295,24 @@ where
         let (index, future) = self.slots.get_mut(slot)?.take()?;
         self.free.push(slot);
         Some((index, future.result()))
+    }
+}
+
+impl<I, F, R> Drop for Map<'_, I, F, R> {
+    fn drop(&mut self) {
+        for (slot, _) in &self.in_flight {
+            if let Slot::Running(future) = slot {
+                future.cancel();
+            }
+        }
+    }
+}
+
+impl<I, F, R> Drop for MapUnordered<'_, I, F, R> {
+    fn drop(&mut self) {
+        for (_, future) in self.slots.iter().flatten() {
+            future.cancel();
+        }
     }
 }
 

@@ -124,6 +124,8 @@ impl ThreadPool {
     }
 
     /// Submits `f` only if the queue has room now; never blocks and never runs `f` here.
+    /// From inside one of the pool's tasks it is always admitted (see
+    /// [`queue_capacity`](crate::ThreadPoolBuilder::queue_capacity)).
     ///
     /// # Errors
     ///
@@ -398,7 +400,10 @@ impl ThreadPool {
         }
     }
 
-    /// Tasks waiting in the queue for a worker (a snapshot).
+    /// Tasks admitted through `submit` and its forms that no worker has taken yet (a
+    /// snapshot), cancelled ones included until a worker drops them. Tasks of
+    /// `scope`, `join` and `install` are not counted here, nor in `running` and
+    /// `completed`.
     ///
     /// # Examples
     ///
@@ -424,7 +429,8 @@ impl ThreadPool {
         self.registry.stats.running()
     }
 
-    /// Tasks finished so far, successfully or not (a snapshot).
+    /// Submitted tasks that ran to the end so far, with a value or a panic (a
+    /// snapshot); cancelled tasks and tasks failed by a broken pool are not counted.
     ///
     /// # Examples
     ///

@@ -10,6 +10,18 @@ use crate::future::Future;
 use crate::registry::current_worker;
 
 /// When [`wait`] returns (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`).
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::{wait, ReturnWhen, ThreadPool};
+///
+/// let pool = ThreadPool::builder().build()?;
+/// let futures = vec![pool.submit(|| 1)?, pool.submit(|| -> i32 { panic!("bad row") })?];
+/// let waited = wait(&futures, ReturnWhen::FirstException, None);
+/// assert!(waited.done.iter().any(|&i| futures[i].failed()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReturnWhen {
     /// As soon as any future is done (or cancelled).
@@ -21,6 +33,18 @@ pub enum ReturnWhen {
 }
 
 /// What [`wait`] found: indices into the slice it was given.
+///
+/// # Examples
+///
+/// ```
+/// use weft::executor::{wait, ReturnWhen, ThreadPool};
+///
+/// let pool = ThreadPool::builder().build()?;
+/// let futures = vec![pool.submit(|| 1)?, pool.submit(|| 2)?];
+/// let waited = wait(&futures, ReturnWhen::AllCompleted, None);
+/// assert_eq!((waited.done.len(), waited.not_done.len()), (2, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Waited {
     /// Futures done when `wait` returned.
@@ -83,6 +107,13 @@ pub fn wait<T>(
 
 /// Yields the futures as they complete (finished, failed or cancelled), first done
 /// first; made by [`as_completed`] and [`as_completed_timeout`].
+///
+/// # Differences from Python's `concurrent.futures.as_completed`
+///
+/// When the timeout passes, Python raises `TimeoutError` out of the loop; here the
+/// iterator ends, [`timed_out`](Self::timed_out) says whether it ended that way, and
+/// [`into_remaining`](Self::into_remaining) hands back the futures not yet done.
+#[must_use = "as_completed is lazy: iterate it to receive the futures"]
 pub struct AsCompleted<T> {
     futures: Vec<Option<Future<T>>>,
     remaining: usize,
@@ -152,11 +183,29 @@ impl<T> AsCompleted<T> {
     }
 
     /// Whether the timeout passed before every future was yielded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::executor::{as_completed_timeout, ThreadPool};
+    /// use weft::sync::Event;
+    ///
+    /// let pool = ThreadPool::builder().build()?;
+    /// let gate = std::sync::Arc::new(Event::new());
+    /// let held = std::sync::Arc::clone(&gate);
+    /// let slow = pool.submit(move || held.wait())?;
+    /// let mut it = as_completed_timeout(vec![slow], Duration::ZERO);
+    /// assert!(it.next().is_none() && it.timed_out());
+    /// assert_eq!(it.into_remaining().len(), 1); // still pending: wait for it again later
+    /// gate.set();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timed_out(&self) -> bool {
         self.timed_out
     }
 
-    /// The futures not yielded yet.
+    /// The futures not yielded yet (see [`timed_out`](Self::timed_out) for an example).
     pub fn into_remaining(self) -> Vec<Future<T>> {
         self.futures.into_iter().flatten().collect()
     }

@@ -297,3 +297,33 @@ fn map_unordered_of_an_endless_iterator_with_take() {
         assert_eq!(distinct.len(), 100);
     });
 }
+
+#[test]
+fn dropping_a_map_cancels_the_tasks_it_has_not_started() {
+    watchdog(|| {
+        // One worker. Item 0 returns at once; item 1 then holds the worker on a gate,
+        // so items 2.. of the window wait in the queue, and dropping the map must
+        // cancel them rather than leave them to run.
+        let pool = pool(1);
+        let gate = Arc::new(weft::sync::Event::new());
+        let ran = Arc::new(AtomicUsize::new(0));
+        let (held, counter) = (Arc::clone(&gate), Arc::clone(&ran));
+        let mut map = pool
+            .map(0..100u32, move |i| {
+                if i > 0 {
+                    held.wait();
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+            })
+            .window(8);
+        assert!(matches!(map.next(), Some(Ok(()))));
+        drop(map);
+        gate.set();
+        pool.shutdown(true, false);
+        let ran = ran.load(Ordering::SeqCst);
+        assert!(
+            ran <= 2,
+            "{ran} items ran: those queued behind item 1 ran after the map was dropped"
+        );
+    });
+}

@@ -41,6 +41,13 @@ fn builder_rejects_settings_that_mean_nothing() {
         ThreadPool::builder().queue_weight_limit(0).build().err(),
         Some(BuildError::ZeroWeightLimit)
     );
+    assert_eq!(
+        ThreadPool::builder()
+            .thread_name_prefix("bad\0name")
+            .build()
+            .err(),
+        Some(BuildError::NulInThreadName)
+    );
     // `unbounded` after a zero capacity clears it.
     assert!(
         ThreadPool::builder()

@@ -1,0 +1,33 @@
+//! Which public types may cross or be shared between threads: checked at compile time.
+
+use weft::executor::{
+    AsCompleted, BuildError, Future, ReturnWhen, SpawnError, SubmitError, TaskError, ThreadPool,
+    ThreadPoolBuilder, UnobservedFailure, Waited, WhenFull,
+};
+
+fn send<T: Send>() {}
+fn sync<T: Sync>() {}
+
+#[test]
+fn pools_futures_and_errors_are_send_and_sync() {
+    send::<ThreadPool>();
+    sync::<ThreadPool>();
+    send::<ThreadPoolBuilder>();
+    send::<Future<u8>>();
+    sync::<Future<u8>>();
+    send::<AsCompleted<u8>>();
+    send::<Waited>();
+    sync::<Waited>();
+    send::<(ReturnWhen, WhenFull)>();
+    sync::<(ReturnWhen, WhenFull)>();
+    send::<TaskError>();
+    sync::<TaskError>();
+    send::<BuildError>();
+    sync::<BuildError>();
+    send::<SpawnError>();
+    sync::<SpawnError>();
+    send::<SubmitError<fn()>>();
+    sync::<SubmitError<fn()>>();
+    send::<UnobservedFailure>();
+    sync::<UnobservedFailure>();
+}
