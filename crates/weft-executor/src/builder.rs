@@ -185,8 +185,8 @@ impl ThreadPoolBuilder {
 
     /// Runs `init` once in each worker thread before it takes work. If it panics the
     /// pool is broken: tasks not yet run fail with
-    /// [`TaskError::PoolBroken`](crate::TaskError::PoolBroken), and so do the futures of
-    /// later submits.
+    /// [`TaskError::PoolBroken`](crate::TaskError::PoolBroken), and later submits return
+    /// [`SubmitError::Broken`](crate::SubmitError::Broken) (Python's `BrokenThreadPool`).
     ///
     /// # Examples
     ///

@@ -78,6 +78,10 @@ pub enum SubmitError<F> {
         "the task's weight is larger than the pool's queue_weight_limit, so it could never be admitted; raise the limit or split the task"
     )]
     TooHeavy(F),
+    /// A worker's initializer failed, so the pool runs nothing (Python's
+    /// `BrokenThreadPool`); the reason is the initializer's panic message.
+    #[error("the pool is broken because a worker's initializer failed ({0}); build a new pool")]
+    Broken(String, F),
 }
 
 impl<F> SubmitError<F> {
@@ -88,7 +92,8 @@ impl<F> SubmitError<F> {
             | Self::ShutDown(f)
             | Self::Stopped(f)
             | Self::Spawn(_, f)
-            | Self::TooHeavy(f) => f,
+            | Self::TooHeavy(f)
+            | Self::Broken(_, f) => f,
         }
     }
 }
@@ -101,6 +106,7 @@ impl<F> fmt::Debug for SubmitError<F> {
             Self::Stopped(_) => f.write_str("Stopped(..)"),
             Self::Spawn(e, _) => f.debug_tuple("Spawn").field(e).field(&"..").finish(),
             Self::TooHeavy(_) => f.write_str("TooHeavy(..)"),
+            Self::Broken(reason, _) => f.debug_tuple("Broken").field(reason).field(&"..").finish(),
         }
     }
 }

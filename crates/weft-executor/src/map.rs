@@ -79,6 +79,7 @@ where
         Err(SubmitError::Spawn(error, _)) => Slot::Refused(TaskError::PoolBroken {
             reason: error.to_string(),
         }),
+        Err(SubmitError::Broken(reason, _)) => Slot::Refused(TaskError::PoolBroken { reason }),
         Err(_) => Slot::Refused(TaskError::ShutDown),
     }
 }

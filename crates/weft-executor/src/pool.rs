@@ -315,6 +315,9 @@ impl ThreadPool {
         if registry.is_shutting_down() {
             return Err(Refused::ShutDown);
         }
+        if let Some(reason) = registry.broken_reason() {
+            return Err(Refused::Broken(reason));
+        }
         let weight = if registry.weights.is_some() {
             weight
         } else {
@@ -477,6 +480,7 @@ fn refusal<F>(refused: Refused, f: F) -> SubmitError<F> {
         Refused::Full => SubmitError::Full(f),
         Refused::ShutDown => SubmitError::ShutDown(f),
         Refused::Stopped => SubmitError::Stopped(f),
+        Refused::Broken(reason) => SubmitError::Broken(reason, f),
     }
 }
 

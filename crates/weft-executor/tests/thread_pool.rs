@@ -211,20 +211,27 @@ fn failing_initializer_breaks_the_pool_and_every_future_fails() {
             .initializer(|| panic!("init failed (on purpose)"))
             .build()
             .unwrap();
-        let futures: Vec<_> = (0..50).map(|i| pool.submit(move || i).unwrap()).collect();
-        for f in futures {
-            match f.result() {
-                Err(TaskError::PoolBroken { reason }) => {
+        // A submit before the first initializer failed is admitted and its future
+        // fails; one after it is refused at once. Either way, nothing hangs.
+        for i in 0..50 {
+            match pool.submit(move || i) {
+                Ok(future) => match future.result() {
+                    Err(TaskError::PoolBroken { reason }) => {
+                        assert!(reason.contains("init failed (on purpose)"), "{reason}");
+                    }
+                    other => panic!("expected PoolBroken, got {other:?}"),
+                },
+                Err(SubmitError::Broken(reason, _)) => {
                     assert!(reason.contains("init failed (on purpose)"), "{reason}");
                 }
-                other => panic!("expected PoolBroken, got {other:?}"),
+                Err(other) => panic!("expected Broken, got {other:?}"),
             }
         }
-        // Still broken for later submits; shutdown returns.
-        assert!(matches!(
-            pool.submit(|| 0).unwrap().result(),
-            Err(TaskError::PoolBroken { .. })
-        ));
+        // Known broken by now: a later submit is refused and hands the task back.
+        match pool.submit(|| 0) {
+            Err(SubmitError::Broken(_, task)) => assert_eq!(task(), 0),
+            other => panic!("expected SubmitError::Broken, got {other:?}"),
+        }
         pool.shutdown(true, false);
     });
 }

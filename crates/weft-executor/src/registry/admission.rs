@@ -5,7 +5,7 @@ use weft_shim::time::Instant;
 use weft_sync::{Condition, StopToken};
 
 /// Why a blocking admission gave up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refused {
     /// The queue was full (non-blocking) or stayed full past the deadline.
     Full,
@@ -13,6 +13,8 @@ pub(crate) enum Refused {
     ShutDown,
     /// The stop token fired.
     Stopped,
+    /// An initializer failed: the pool runs nothing (the reason).
+    Broken(String),
 }
 
 /// Counts jobs (or their weight) admitted and not yet started, and parks submitters

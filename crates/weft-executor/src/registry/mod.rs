@@ -165,7 +165,12 @@ impl Registry {
     }
 
     pub(crate) fn grow_if_idle(this: &Arc<Self>) {
-        if this.sleep.sleeping() == 0 && this.started_workers() < this.config.max_workers {
+        // Not while shutting down: more parallelism is no use then, and a worker
+        // started that late would only widen the window `join_workers` must close.
+        if this.sleep.sleeping() == 0
+            && this.started_workers() < this.config.max_workers
+            && !this.is_shutting_down()
+        {
             // A refused thread is fine here: `ensure_worker` guaranteed one runs.
             let _ = Self::start_worker_if_needed(this);
         }
@@ -298,11 +303,19 @@ impl Registry {
     pub(crate) fn join_workers(&self) {
         // Not `threads` itself: a worker starting another one takes that lock.
         let _joining = self.joining.lock();
-        let handles = std::mem::take(&mut *self.threads.lock());
-        for handle in handles {
-            // A worker never unwinds (user code runs under catch_unwind), so join
-            // only fails if the thread was already gone; nothing is left to do then.
-            let _ = handle.join();
+        // Until the list stays empty: a worker that started another one (a `join`
+        // growing the pool as shutdown began) pushed its handle before it could exit,
+        // so joining the starter makes the new handle visible to the next round.
+        loop {
+            let handles = std::mem::take(&mut *self.threads.lock());
+            if handles.is_empty() {
+                break;
+            }
+            for handle in handles {
+                // A worker never unwinds (user code runs under catch_unwind), so join
+                // only fails if the thread was already gone; nothing is left to do.
+                let _ = handle.join();
+            }
         }
     }
 
