@@ -1,4 +1,4 @@
-//! Idle workers park here and are woken without a thundering herd: S1–S5 in `README.md`.
+//! Idle workers park here and are woken without a thundering herd: S1–S7 in `README.md`.
 
 use weft_shim::sync::atomic::{AtomicUsize, Ordering, fence};
 use weft_sync::Condition;
@@ -66,25 +66,14 @@ impl Sleep {
         }
     }
 
-    /// Called after work was pushed: wakes one sleeper if there is one and nobody is
-    /// searching already (S2, S6).
+    /// Called after work was pushed, to the injector or to a worker's own deque: wakes
+    /// one sleeper if there is one and nobody is searching already (S2, S6). The fence
+    /// is needed for a local push too (S7).
     #[inline]
     pub(crate) fn new_work(&self) {
         fence(Ordering::SeqCst);
         if self.num_sleeping.load(Ordering::SeqCst) > 0
             && self.num_searching.load(Ordering::SeqCst) == 0
-        {
-            self.wake_one();
-        }
-    }
-
-    /// Called after a worker pushed onto its own deque. No fence (S7): overlooking this
-    /// job costs only parallelism, never progress, because the pushing worker runs its
-    /// own deque before it sleeps, and a worker that waits helps.
-    #[inline]
-    pub(crate) fn new_local_work(&self) {
-        if self.num_sleeping.load(Ordering::Relaxed) > 0
-            && self.num_searching.load(Ordering::Relaxed) == 0
         {
             self.wake_one();
         }

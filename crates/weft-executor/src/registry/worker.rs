@@ -128,11 +128,12 @@ impl WorkerThread {
         &self.registry
     }
 
-    /// Pushes onto this worker's own deque and tells sleepers there is work to steal.
+    /// Pushes onto this worker's own deque and tells sleepers there is work to steal,
+    /// with the same fence as a push to the injector (S7).
     #[inline]
     pub(crate) fn push(&self, job: JobRef) {
         self.local.push(job);
-        self.registry.sleep.new_local_work();
+        self.registry.sleep.new_work();
     }
 
     /// Pops the newest job of this worker's own deque (used by `join` to take its
