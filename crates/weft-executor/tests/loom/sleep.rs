@@ -70,3 +70,24 @@ fn local_push_reaches_a_worker_falling_asleep() {
         assert_eq!(set.result(), Ok(()));
     });
 }
+
+/// S8: a worker waiting with a timeout inside a task sleeps with a deadline while the
+/// other worker may steal and run the subtask; the deadline (loom's virtual clock)
+/// may pass as the thief's completion wakes it. Either way the wait ends, the
+/// subtask's future resolves, and the pool shuts down (no sleeper is lost or counted
+/// twice).
+#[test]
+fn timed_wait_inside_a_task_sleeps_within_its_deadline() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(1);
+    builder.check(|| {
+        let pool = ThreadPool::builder().max_workers(2).build().unwrap();
+        let (timed_out, sub) = pool.install(|| {
+            let sub = pool.submit(|| 7).unwrap();
+            let done = sub.wait_timeout(std::time::Duration::from_millis(1));
+            (!done, sub)
+        });
+        assert!(timed_out || sub.done());
+        assert_eq!(sub.result(), Ok(7));
+    });
+}
