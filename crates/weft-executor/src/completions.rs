@@ -8,7 +8,8 @@ use weft_shim::time::Instant;
 use weft_sync::Condition;
 
 use crate::future::Future;
-use crate::registry::{Registry, current_worker};
+use crate::future::WakerKey;
+use crate::registry::{Limit, Registry, current_worker};
 
 type Waker = Box<dyn FnOnce() + Send>;
 
@@ -33,10 +34,20 @@ impl Completions {
         })
     }
 
-    /// Makes `future` post `index` here when it is done (at once if it already is).
-    pub(crate) fn watch<T>(this: &Arc<Self>, index: usize, future: &Future<T>) {
+    /// Makes `future` post `index` here when it is done (at once if it already is,
+    /// and then returns `None`). Whoever stops watching before it is done hands the
+    /// key to [`unwatch`](Self::unwatch).
+    pub(crate) fn watch<T>(this: &Arc<Self>, index: usize, future: &Future<T>) -> Option<WakerKey> {
         let me = Arc::clone(this);
-        future.shared().add_waker(Box::new(move || me.post(index)));
+        future.shared().add_waker(Box::new(move || me.post(index)))
+    }
+
+    /// Stops watching `future`: its waker (and the `Arc` of this inbox it holds) goes
+    /// now, not when the future completes, which may be much later or never.
+    pub(crate) fn unwatch<T>(future: &Future<T>, key: Option<WakerKey>) {
+        if let Some(key) = key {
+            future.shared().remove_waker(key);
+        }
     }
 
     fn post(&self, index: usize) {
@@ -64,11 +75,10 @@ impl Completions {
         if let Some(index) = self.try_next() {
             return Some(index);
         }
-        if deadline.is_none()
-            && let Some(worker) =
-                current_worker().filter(|w| registry.is_some_and(|r| w.belongs_to(r)))
+        if let Some(worker) = current_worker().filter(|w| registry.is_some_and(|r| w.belongs_to(r)))
         {
-            worker.help_until(
+            let limit = deadline.map_or(Limit::Never, Limit::Deadline);
+            worker.help_within(
                 || !self.inbox.lock().ready.is_empty(),
                 |waker| {
                     let mut inbox = self.inbox.lock();
@@ -79,8 +89,15 @@ impl Completions {
                         waker();
                     }
                 },
+                limit,
             );
-            return self.try_next();
+            let mut inbox = self.inbox.lock();
+            // Not needed any more (a post may have taken it already).
+            let waker = inbox.worker_waker.take();
+            let next = inbox.ready.pop_front();
+            drop(inbox);
+            drop(waker);
+            return next;
         }
         let mut inbox = self.inbox.lock();
         loop {

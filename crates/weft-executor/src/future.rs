@@ -1,17 +1,18 @@
 //! [`Future`]: the handle to a submitted task's result (`concurrent.futures.Future`).
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
 use weft_shim::cell::UnsafeCell;
 use weft_shim::sync::Arc;
 use weft_shim::sync::atomic::{AtomicU8, Ordering};
-use weft_shim::time::Duration;
+use weft_shim::time::{Duration, Instant};
 use weft_sync::{Event, Lock, StopToken};
 
 use crate::TaskError;
 use crate::error::report_unobserved;
-use crate::registry::current_worker;
+use crate::registry::{Limit, WorkerThread, current_worker};
 
 /// A task owner (its runner, or `cancel`) has claimed the right to complete it.
 const CLAIMED: u8 = 1 << 0;
@@ -23,8 +24,13 @@ const CANCELLED: u8 = 1 << 2;
 const FAILED: u8 = 1 << 3;
 /// The `Future` handle was dropped.
 const HANDLE_DROPPED: u8 = 1 << 4;
-/// `cancel` was called while the task ran: its stop token fires.
+/// `cancel` was called while the task ran: its stop token fires, and unless the task
+/// had already returned (`RETURNED`), the future completes as cancelled.
 const CANCEL_REQUESTED: u8 = 1 << 5;
+/// The running task returned (or panicked): a later `cancel` changes nothing. Set and
+/// read with `CANCEL_REQUESTED` on the one atomic, so exactly one of "the cancel came
+/// first" and "the task had returned first" holds.
+const RETURNED: u8 = 1 << 6;
 
 type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
 type Waker = Box<dyn FnOnce() + Send>;
@@ -47,10 +53,16 @@ struct Hooks<T> {
     callbacks: Vec<Callback<T>>,
     /// Set when the completer took `callbacks`: later callbacks run on registration.
     callbacks_closed: bool,
-    wakers: Vec<Waker>,
+    /// Wakers with the key that removes them again (a wait that gave up).
+    wakers: Vec<(WakerKey, Waker)>,
+    next_key: u64,
     /// Set when the completer took `wakers`, after `DONE`.
     wakers_closed: bool,
 }
+
+/// Names a waker registered with [`Shared::add_waker`], to remove it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WakerKey(u64);
 
 // SAFETY: the result cell is accessed by one thread at a time, handed over through the
 // `state` atomic (see the type's docs); callbacks and wakers are `Send`; `T: Send` lets
@@ -68,6 +80,7 @@ impl<T> Shared<T> {
                 callbacks: Vec::new(),
                 callbacks_closed: false,
                 wakers: Vec::new(),
+                next_key: 0,
                 wakers_closed: false,
             }),
             done: Event::new(),
@@ -86,6 +99,12 @@ impl<T> Shared<T> {
     /// The runner claims the task; `false` means it was cancelled first.
     pub(crate) fn claim_for_run(&self) -> bool {
         self.state.fetch_or(CLAIMED, Ordering::AcqRel) & CLAIMED == 0
+    }
+
+    /// The runner's task returned: `true` if a `cancel` came while it ran, so the
+    /// future must complete as cancelled whatever the task returned.
+    pub(crate) fn finish_run(&self) -> bool {
+        self.state.fetch_or(RETURNED, Ordering::AcqRel) & CANCEL_REQUESTED != 0
     }
 
     /// The task's stop token, made on first use; already stopped if `cancel` asked.
@@ -138,7 +157,7 @@ impl<T> Shared<T> {
             hooks.wakers_closed = true;
             std::mem::take(&mut hooks.wakers)
         };
-        for waker in wakers {
+        for (_, waker) in wakers {
             waker();
         }
         if previous & HANDLE_DROPPED != 0 && flags & FAILED != 0 {
@@ -150,15 +169,40 @@ impl<T> Shared<T> {
         }
     }
 
-    /// Calls `waker` once the future is done (at once if it already is).
-    pub(crate) fn add_waker(&self, waker: Waker) {
+    /// Calls `waker` once the future is done (at once if it already is, and then
+    /// returns `None`). A wait that gives up before the future is done must hand the
+    /// key to [`remove_waker`](Self::remove_waker): nothing else frees the waker
+    /// (and what it holds) until the future completes, which may be never.
+    pub(crate) fn add_waker(&self, waker: Waker) -> Option<WakerKey> {
         let mut hooks = self.hooks.lock();
         if hooks.wakers_closed {
             drop(hooks);
             waker();
+            None
         } else {
-            hooks.wakers.push(waker);
+            let key = WakerKey(hooks.next_key);
+            hooks.next_key += 1;
+            hooks.wakers.push((key, waker));
+            Some(key)
         }
+    }
+
+    /// Removes a waker that has not run yet (it is dropped uncalled); does nothing if
+    /// the completer took it already.
+    pub(crate) fn remove_waker(&self, key: WakerKey) {
+        let removed = {
+            let mut hooks = self.hooks.lock();
+            let index = hooks.wakers.iter().position(|(k, _)| *k == key);
+            index.map(|index| hooks.wakers.swap_remove(index))
+        };
+        // Dropped outside the lock: a waker's captures may be anything.
+        drop(removed);
+    }
+
+    /// Wakers registered and not yet run or removed.
+    #[cfg(test)]
+    pub(crate) fn waker_count(&self) -> usize {
+        self.hooks.lock().wakers.len()
     }
 }
 
@@ -199,7 +243,9 @@ fn run_callback<T>(callback: Callback<T>, result: &Result<T, TaskError>) {
 /// - Waiting inside a pool task helps: the waiting worker runs other queued tasks, so
 ///   a task that submits another and waits for it cannot deadlock the pool.
 /// - [`cancel`](Self::cancel) on a running task returns `false` (as in Python) but
-///   also fires the task's [`StopToken`], so a task in a stop-aware wait ends early.
+///   also fires the task's [`StopToken`], so a task in a stop-aware wait ends early,
+///   and the future then completes as [`TaskError::Cancelled`] whatever the task
+///   returned (Python lets the task finish and keeps its result).
 /// - A failed future dropped without anyone reading its error is reported (to the
 ///   hook set with [`set_unobserved_failure_hook`](crate::set_unobserved_failure_hook),
 ///   by default a line on stderr), like asyncio's "exception was never retrieved".
@@ -244,6 +290,10 @@ impl<T> Future<T> {
     }
 
     /// Waits at most `timeout` for the result.
+    ///
+    /// Called from inside a pool task, the waiting worker runs other queued tasks until
+    /// this one is done or the deadline passes. It starts none after the deadline, but
+    /// one it started before may finish after it (a task cannot be interrupted).
     ///
     /// # Errors
     ///
@@ -297,21 +347,33 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn result_stoppable(&mut self, stop: &StopToken) -> Result<T, TaskError> {
-        if let Some(worker) = current_worker() {
+        let done = match current_worker() {
             // A task waiting on a task it queued (on its own deque, where no other
             // worker may look) must run it: blocking at once deadlocked a one-worker
-            // pool until the token fired. Help while there is work, then block.
-            while !self.shared.is_done() && !stop.is_stopped() {
-                match worker.find_work() {
-                    Some(job) => job.execute(worker.registry()),
-                    None => break,
-                }
-            }
-        }
-        if self.shared.done.wait_stoppable(stop).is_err() {
+            // pool until the token fired.
+            Some(worker) => self.help(worker, Limit::Stop(stop)),
+            None => self.shared.done.wait_stoppable(stop).is_ok(),
+        };
+        if !done {
             return Err(TaskError::Stopped);
         }
         self.take()
+    }
+
+    /// Runs the pool's queued jobs on this worker until the task is done or `limit`
+    /// is reached; whether it is done. Leaves no waker behind on the future.
+    fn help(&self, worker: &WorkerThread, limit: Limit<'_>) -> bool {
+        let key = Cell::new(None);
+        let done = worker.help_within(
+            || self.shared.is_done(),
+            |waker| key.set(self.shared.add_waker(waker)),
+            limit,
+        );
+        if let Some(key) = key.get() {
+            // Gone already if the future completed; else it would stay until then.
+            self.shared.remove_waker(key);
+        }
+        done
     }
 
     fn take(&mut self) -> Result<T, TaskError> {
@@ -344,15 +406,16 @@ impl<T> Future<T> {
             return;
         }
         match current_worker() {
-            Some(worker) => worker.help_until(
-                || self.shared.is_done(),
-                |waker| self.shared.add_waker(waker),
-            ),
+            Some(worker) => {
+                self.help(worker, Limit::Never);
+            }
             None => self.shared.done.wait(),
         }
     }
 
     /// Waits at most `timeout` for the task to be done; `false` if it was not.
+    /// Inside a pool task it helps within the deadline, as
+    /// [`result_timeout`](Self::result_timeout) does.
     ///
     /// # Examples
     ///
@@ -365,7 +428,14 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        self.shared.is_done() || self.shared.done.wait_timeout(timeout)
+        if self.shared.is_done() {
+            return true;
+        }
+        match (current_worker(), Instant::now().checked_add(timeout)) {
+            (Some(worker), Some(deadline)) => self.help(worker, Limit::Deadline(deadline)),
+            (Some(worker), None) => self.help(worker, Limit::Never),
+            (None, _) => self.shared.done.wait_timeout(timeout),
+        }
     }
 
     /// Whether the task is done: finished, failed or cancelled.
@@ -399,7 +469,11 @@ impl<T> Future<T> {
         state & CLAIMED != 0 && state & (DONE | CANCELLED) == 0
     }
 
-    /// Whether the future was cancelled.
+    /// Whether the future is done and cancelled: cancelled before its task started,
+    /// or asked to stop by [`cancel`](Self::cancel) while it ran and since finished.
+    /// Whenever it returns `true`, [`done`](Self::done) does too, and the result is
+    /// [`TaskError::Cancelled`]. A running task asked to stop is not cancelled yet: it
+    /// is [`running`](Self::running) until it returns.
     ///
     /// # Examples
     ///
@@ -411,7 +485,9 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cancelled(&self) -> bool {
-        self.shared.state() & CANCELLED != 0
+        // Both bits: `cancel` sets CANCELLED before it completes the future, and a
+        // cancelled future must also be done (Python's invariant).
+        self.shared.state() & (DONE | CANCELLED) == DONE | CANCELLED
     }
 
     /// Whether the task is done with an error other than cancellation (a panic, or a
@@ -432,9 +508,25 @@ impl<T> Future<T> {
         self.shared.state() & FAILED != 0
     }
 
-    /// Cancels the task if it has not started: returns `true` if the future is now
-    /// cancelled. A running or finished task is not cancelled (`false`), but a running
-    /// task's [`StopToken`] fires, so its stop-aware waits return early.
+    /// Cancels the task: at once if it has not started, else when it returns.
+    ///
+    /// - **Not started:** the task will never run; the future completes as
+    ///   [`TaskError::Cancelled`] before `cancel` returns, which returns `true`.
+    /// - **Running:** returns `false` (as Python does: the task cannot be interrupted)
+    ///   but fires the task's [`StopToken`] (see [`stop_token`](crate::stop_token)), so
+    ///   a stop-aware wait inside it (`get_stoppable`, `wait_stoppable`, ...) returns
+    ///   early; and when the task returns, the future completes as
+    ///   [`TaskError::Cancelled`] **whatever the task returned** (its value is
+    ///   dropped, a panic is not reported). Until then the future is
+    ///   [`running`](Self::running), not [`cancelled`](Self::cancelled).
+    /// - **Done:** returns `true` if it was cancelled, `false` otherwise; nothing
+    ///   changes. A cancel that races with the task's return is decided by one atomic
+    ///   step: either the task had returned (its result stands) or the cancel came
+    ///   first (the result is `Cancelled`).
+    ///
+    /// A cancelled future is not a failure: dropping it unread reports nothing to the
+    /// [unobserved-failure hook](crate::set_unobserved_failure_hook), and
+    /// [`failed`](Self::failed) stays `false`.
     ///
     /// # Examples
     ///
@@ -454,6 +546,25 @@ impl<T> Future<T> {
     /// busy.result()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// A running task that waits in a stop-aware form ends early, as `Cancelled`:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::executor::{stop_token, TaskError, ThreadPool};
+    /// use weft::sync::Queue;
+    ///
+    /// let pool = ThreadPool::builder().max_workers(1).build()?;
+    /// let jobs = Arc::new(Queue::<u32>::unbounded());
+    /// let q = Arc::clone(&jobs);
+    /// let future = pool.submit(move || q.get_stoppable(&stop_token()))?;
+    /// while !future.running() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(!future.cancel()); // running: not cancelled at once...
+    /// assert_eq!(future.result(), Err(TaskError::Cancelled)); // ...but it ends as such
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cancel(&self) -> bool {
         let shared = &self.shared;
         match shared.state.compare_exchange(
@@ -467,10 +578,12 @@ impl<T> Future<T> {
                 true
             }
             Err(state) if state & CANCELLED != 0 => true,
-            Err(state) if state & DONE != 0 => false,
+            Err(state) if state & (DONE | RETURNED) != 0 => false,
             Err(_) => {
-                shared.state.fetch_or(CANCEL_REQUESTED, Ordering::AcqRel);
-                if let Some(token) = &*shared.stop.lock() {
+                let previous = shared.state.fetch_or(CANCEL_REQUESTED, Ordering::AcqRel);
+                if previous & RETURNED == 0
+                    && let Some(token) = &*shared.stop.lock()
+                {
                     token.stop();
                 }
                 false

@@ -14,6 +14,17 @@
 //! | `concurrent.futures.wait(fs, timeout, return_when)` | [`wait`] with [`ReturnWhen`] |
 //! | (none) | [`ThreadPool::scope`], [`ThreadPool::join`], [`ThreadPool::install`] (rayon's) |
 //!
+//! # Cancellation
+//!
+//! [`Future::cancel`] on a task that has not started completes its future as
+//! [`TaskError::Cancelled`] at once and the task never runs (`cancel` returns `true`).
+//! On a running task it returns `false`, as Python's does, but goes further: it fires
+//! the task's [`StopToken`](weft_sync::StopToken) (the one [`stop_token`] returns inside
+//! the task), so a stop-aware wait in the task returns early, and when the task
+//! returns its future completes as [`TaskError::Cancelled`], whatever it returned.
+//! [`Future::cancelled`] is `true` only once the future is done. A cancelled future is
+//! never reported as an unobserved failure.
+//!
 //! The pool's sleep/wake and admission protocols are described in
 //! `src/registry/README.md`; loom models in `tests/loom/` check them.
 

@@ -280,7 +280,8 @@ where
                         self.slots.push(None);
                         self.slots.len() - 1
                     });
-                    Completions::watch(&self.completions, slot, &future);
+                    // Every future of the map completes, taking its waker along.
+                    let _ = Completions::watch(&self.completions, slot, &future);
                     self.slots[slot] = Some((index, future));
                 }
                 Slot::Refused(error) => self.refused.push_back((index, error)),

@@ -31,7 +31,9 @@ weft_shim::thread_local! {
 ///
 /// [`Future::cancel`](crate::Future::cancel) on a running task fires it, so a task
 /// that waits with the stop-aware forms of `weft::sync` (`get_stoppable`,
-/// `wait_stoppable`, ...) ends early. Outside a task it returns a token nobody stops.
+/// `wait_stoppable`, ...) ends early; its future then reports
+/// [`TaskError::Cancelled`](crate::TaskError::Cancelled) whatever the task returns.
+/// Outside a task it returns a token nobody stops.
 ///
 /// # Examples
 ///
@@ -110,6 +112,14 @@ where
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
     };
     registry.stats.task_finished();
+    if shared.finish_run() {
+        // `cancel` came while it ran: the future reports Cancelled whatever the task
+        // returned. Its value (or panic) is dropped here, after the waiters are
+        // released, and a drop that panics must not take the worker down.
+        shared.complete(Err(TaskError::Cancelled));
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(outcome)));
+        return;
+    }
     shared.complete(outcome.map_err(|panic| TaskError::Panicked {
         message: panic_message(&*panic),
     }));

@@ -6,7 +6,7 @@ use weft_shim::sync::Arc;
 use weft_shim::time::{Duration, Instant};
 
 use crate::completions::Completions;
-use crate::future::Future;
+use crate::future::{Future, WakerKey};
 use crate::registry::current_worker;
 
 /// When [`wait`] returns (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`).
@@ -56,8 +56,8 @@ pub struct Waited {
 /// Waits until `return_when` holds for `futures`, or `timeout` passes, and says which
 /// are done. The futures stay where they are; take results afterwards.
 ///
-/// Called from inside a pool task with no timeout, the worker helps its pool while it
-/// waits.
+/// Called from inside a pool task, the worker helps its pool while it waits (within
+/// the timeout, if there is one: it starts no task after the deadline).
 ///
 /// # Examples
 ///
@@ -91,14 +91,21 @@ pub fn wait<T>(
     };
     if !satisfied() {
         let completions = Completions::new();
-        for (index, future) in futures.iter().enumerate() {
-            Completions::watch(&completions, index, future);
-        }
+        let keys: Vec<_> = futures
+            .iter()
+            .enumerate()
+            .map(|(index, future)| Completions::watch(&completions, index, future))
+            .collect();
         let registry = current_worker().map(|w| Arc::clone(w.registry()));
         while !satisfied() {
             if completions.next(deadline, registry.as_ref()).is_none() {
                 break; // timed out
             }
+        }
+        // Futures still pending would keep these wakers until they complete: a loop
+        // of timed waits on a long task would pile them up.
+        for (future, key) in futures.iter().zip(keys) {
+            Completions::unwatch(future, key);
         }
     }
     let (done, not_done) = (0..futures.len()).partition(|&i| futures[i].done());
@@ -115,7 +122,8 @@ pub fn wait<T>(
 /// [`into_remaining`](Self::into_remaining) hands back the futures not yet done.
 #[must_use = "as_completed is lazy: iterate it to receive the futures"]
 pub struct AsCompleted<T> {
-    futures: Vec<Option<Future<T>>>,
+    /// Futures not yielded yet, with the key of the waker each holds for us.
+    futures: Vec<Option<(Future<T>, Option<WakerKey>)>>,
     remaining: usize,
     completions: Arc<Completions>,
     deadline: Option<Instant>,
@@ -166,13 +174,15 @@ pub fn as_completed_timeout<T>(
 
 impl<T> AsCompleted<T> {
     fn new(futures: impl IntoIterator<Item = Future<T>>, deadline: Option<Instant>) -> Self {
-        let futures: Vec<Option<Future<T>>> = futures.into_iter().map(Some).collect();
         let completions = Completions::new();
-        for (index, future) in futures.iter().enumerate() {
-            if let Some(future) = future {
-                Completions::watch(&completions, index, future);
-            }
-        }
+        let futures: Vec<_> = futures
+            .into_iter()
+            .enumerate()
+            .map(|(index, future)| {
+                let key = Completions::watch(&completions, index, &future);
+                Some((future, key))
+            })
+            .collect();
         Self {
             remaining: futures.len(),
             futures,
@@ -206,8 +216,15 @@ impl<T> AsCompleted<T> {
     }
 
     /// The futures not yielded yet (see [`timed_out`](Self::timed_out) for an example).
-    pub fn into_remaining(self) -> Vec<Future<T>> {
-        self.futures.into_iter().flatten().collect()
+    pub fn into_remaining(mut self) -> Vec<Future<T>> {
+        std::mem::take(&mut self.futures)
+            .into_iter()
+            .flatten()
+            .map(|(future, key)| {
+                Completions::unwatch(&future, key);
+                future
+            })
+            .collect()
     }
 }
 
@@ -222,7 +239,11 @@ impl<T> Iterator for AsCompleted<T> {
         match self.completions.next(self.deadline, registry.as_ref()) {
             Some(index) => {
                 self.remaining -= 1;
-                self.futures.get_mut(index).and_then(Option::take)
+                // Its waker ran (that is how the index got here): nothing to remove.
+                self.futures
+                    .get_mut(index)
+                    .and_then(Option::take)
+                    .map(|(future, _)| future)
             }
             None => {
                 self.timed_out = true;
@@ -236,6 +257,16 @@ impl<T> Iterator for AsCompleted<T> {
     }
 }
 
+impl<T> Drop for AsCompleted<T> {
+    /// Takes this iterator's wakers off the futures not yielded (they may live on,
+    /// in their jobs, long after the iterator is gone).
+    fn drop(&mut self) {
+        for (future, key) in self.futures.iter().flatten() {
+            Completions::unwatch(future, *key);
+        }
+    }
+}
+
 impl<T> fmt::Debug for AsCompleted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsCompleted")
@@ -244,3 +275,6 @@ impl<T> fmt::Debug for AsCompleted<T> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;

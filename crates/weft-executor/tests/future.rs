@@ -5,14 +5,14 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use common::{gate, occupy_worker, wait_until};
 use proptest::prelude::*;
 use weft::executor::{Future, TaskError, ThreadPool, stop_token};
-use weft::sync::{GetError, Queue, StopToken};
+use weft::sync::{Queue, StopToken};
 use weft_testkit::{GENEROUS, watchdog};
 
 fn one_worker() -> ThreadPool {
@@ -134,7 +134,8 @@ fn states_through_a_tasks_life() {
 
 // ---------------------------------------------------------------- cancel
 
-/// CPython's test_cancel: pending → cancelled; running and finished → not.
+/// CPython's test_cancel: pending → cancelled; running and finished → not (beyond
+/// Python, the running one then ends as cancelled: see the tests below).
 #[test]
 fn cancel_before_start_succeeds_and_the_task_never_runs() {
     watchdog(|| {
@@ -152,9 +153,9 @@ fn cancel_before_start_succeeds_and_the_task_never_runs() {
         assert!(queued.cancelled() && queued.done() && !queued.failed() && !queued.running());
         assert!(format!("{queued:?}").contains("cancelled"));
         assert!(!busy.cancel(), "a running task is not cancelled");
-        assert!(busy.running() && !busy.cancelled());
+        assert!(busy.running() && !busy.cancelled() && !busy.done());
         gate.set();
-        assert_eq!(busy.result(), Ok(()));
+        assert_eq!(busy.result(), Err(TaskError::Cancelled));
         assert_eq!(queued.result(), Err(TaskError::Cancelled));
         pool.shutdown(true, false);
         assert_eq!(ran.load(Ordering::SeqCst), 0);
@@ -170,7 +171,7 @@ fn cancel_before_start_succeeds_and_the_task_never_runs() {
 }
 
 /// Beyond Python: `cancel` on a running task fires its stop token, so a task blocked
-/// in a stop-aware wait ends.
+/// in a stop-aware wait ends, and its future reports Cancelled.
 #[test]
 fn cancel_of_a_running_task_stops_its_stop_aware_wait() {
     watchdog(|| {
@@ -182,8 +183,11 @@ fn cancel_of_a_running_task_stops_its_stop_aware_wait() {
                 .unwrap()
         };
         wait_until(|| future.running());
-        assert!(!future.cancel(), "a running task cannot be cancelled");
-        assert_eq!(future.result(), Ok(Err(GetError::Stopped)));
+        assert!(
+            !future.cancel(),
+            "a running task cannot be cancelled at once"
+        );
+        assert_eq!(future.result(), Err(TaskError::Cancelled));
         // The worker is free again, and the next task's token is fresh.
         assert_eq!(
             pool.submit(|| stop_token().is_stopped()).unwrap().result(),
@@ -199,16 +203,138 @@ fn cancel_reaches_a_token_asked_for_after_the_cancel() {
         let pool = one_worker();
         let gate = gate();
         let g = gate.event();
-        let future = pool
-            .submit(move || {
+        let saw_stop = Arc::new(AtomicBool::new(false));
+        let future = {
+            let saw_stop = Arc::clone(&saw_stop);
+            pool.submit(move || {
                 g.wait();
-                stop_token().is_stopped()
+                saw_stop.store(stop_token().is_stopped(), Ordering::SeqCst);
             })
-            .unwrap();
+            .unwrap()
+        };
         wait_until(|| future.running());
         assert!(!future.cancel());
         gate.set();
-        assert_eq!(future.result(), Ok(true));
+        assert_eq!(future.result(), Err(TaskError::Cancelled));
+        assert!(saw_stop.load(Ordering::SeqCst));
+    });
+}
+
+/// A task asked to stop that ignores its token still ends as Cancelled: the value it
+/// returns is dropped (once, on the worker), not handed out. Until it returns, the
+/// future is running, neither done nor cancelled; then done and cancelled together.
+#[test]
+fn a_running_task_asked_to_stop_ends_cancelled_whatever_it_returns() {
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    watchdog(|| {
+        let pool = one_worker();
+        let gate = gate();
+        let g = gate.event();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let future = {
+            let drops = Arc::clone(&drops);
+            pool.submit(move || {
+                g.wait(); // not stop-aware: the task runs to its end
+                Counted(drops)
+            })
+            .unwrap()
+        };
+        wait_until(|| future.running());
+        assert!(!future.cancel());
+        assert!(!future.cancel(), "asking again changes nothing");
+        assert!(future.running() && !future.done() && !future.cancelled());
+        gate.set();
+        future.wait();
+        assert!(future.done() && future.cancelled() && !future.running() && !future.failed());
+        assert!(future.cancel(), "a cancelled future reports cancelled");
+        assert!(matches!(future.result(), Err(TaskError::Cancelled)));
+        pool.shutdown(true, false);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+/// A cancel that comes after the task returned changes nothing, even while the future
+/// is still being completed: the result stands and the token is not fired.
+#[test]
+fn a_cancel_after_the_task_returned_leaves_its_result() {
+    watchdog(|| {
+        let pool = one_worker();
+        for i in 0..200 {
+            let future = pool.submit(move || i).unwrap();
+            future.wait();
+            assert!(!future.cancel());
+            assert!(!future.cancelled());
+            assert_eq!(future.result(), Ok(i));
+        }
+    });
+}
+
+/// A task asked to stop that then panics is cancelled, not failed: nothing goes to the
+/// unobserved-failure hook when its future is dropped unread, and callbacks see
+/// Cancelled.
+#[test]
+fn a_cancelled_running_task_is_not_a_failure_to_report() {
+    common::record_unobserved_failures();
+    common::quiet_panics("(on purpose)");
+    watchdog(|| {
+        let pool = one_worker();
+        let queue = Arc::new(Queue::<u32>::unbounded());
+        let future = {
+            let queue = Arc::clone(&queue);
+            pool.submit(move || {
+                let got = queue.get_stoppable(&stop_token());
+                panic!("cancelled-running-8c4 (on purpose): {got:?}");
+            })
+            .unwrap()
+        };
+        let (tx, rx) = mpsc::channel();
+        future.add_done_callback(move |r| tx.send(r.clone().err()).unwrap());
+        wait_until(|| future.running());
+        assert!(!future.cancel());
+        assert_eq!(rx.recv(), Ok(Some(TaskError::Cancelled)));
+        future.wait();
+        assert!(future.cancelled() && !future.failed());
+        drop(future);
+        pool.shutdown(true, false);
+        assert_eq!(common::reported("cancelled-running-8c4"), 0);
+    });
+}
+
+/// Racing `cancel` against a task that returns at once: exactly one of "the cancel
+/// came first" (Cancelled) and "the task had returned" (its value) holds, and
+/// `cancelled()` agrees with the result.
+#[test]
+fn cancel_racing_the_end_of_a_running_task_is_decided_once() {
+    watchdog(|| {
+        let pool = one_worker();
+        let (mut cancelled, mut finished) = (0, 0);
+        for i in 0..2_000u32 {
+            let future = pool.submit(move || i).unwrap();
+            while !future.running() && !future.done() {
+                std::hint::spin_loop();
+            }
+            let _ = future.cancel();
+            future.wait();
+            let was_cancelled = future.cancelled();
+            match future.result() {
+                Err(TaskError::Cancelled) => {
+                    assert!(was_cancelled);
+                    cancelled += 1;
+                }
+                Ok(value) => {
+                    assert!(!was_cancelled);
+                    assert_eq!(value, i);
+                    finished += 1;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(cancelled + finished, 2_000);
     });
 }
 
@@ -561,6 +687,63 @@ fn result_stoppable_inside_a_task_helps_the_pool() {
             })
             .unwrap();
         assert_eq!(stopped.result(), Ok(Err(TaskError::Stopped)));
+    });
+}
+
+/// `result_timeout` and `wait_timeout` inside a task help as `result` does: a
+/// one-worker pool waiting with a timeout on its own subtask gets the result.
+#[test]
+fn timed_waits_inside_a_one_worker_pool_help() {
+    watchdog(|| {
+        let pool = Arc::new(one_worker());
+        let inner = Arc::clone(&pool);
+        let outer = pool
+            .submit(move || {
+                let mut f = inner.submit(|| 20).unwrap();
+                let value = f.result_timeout(GENEROUS).unwrap();
+                let g = inner.submit(|| ()).unwrap();
+                (value, g.wait_timeout(GENEROUS), g.done())
+            })
+            .unwrap();
+        assert_eq!(outer.result(), Ok((20, true, true)));
+    });
+}
+
+/// A timed wait inside a task on a task that cannot finish in time times out (it
+/// does not hang, and the future stays usable); a stop-aware one ends when its token
+/// fires, from another thread, while the waiting worker sleeps.
+#[test]
+fn timed_and_stoppable_waits_inside_a_task_give_up() {
+    watchdog(|| {
+        let pool = Arc::new(ThreadPool::builder().max_workers(2).build().unwrap());
+        let gate = gate();
+        let blocked = occupy_worker(&pool, &gate);
+        let outer = pool
+            .submit(move || {
+                let mut blocked = blocked;
+                let timed = blocked.result_timeout(Duration::from_millis(1));
+                (timed, blocked)
+            })
+            .unwrap();
+        let (timed, mut blocked) = outer.result().unwrap();
+        assert_eq!(timed, Err(TaskError::TimedOut));
+        let token = StopToken::new();
+        let stopper = token.clone();
+        let started = Arc::new(weft::sync::Event::new());
+        let s = Arc::clone(&started);
+        let waiter = pool
+            .submit(move || {
+                s.set();
+                let got = blocked.result_stoppable(&token);
+                (got, blocked)
+            })
+            .unwrap();
+        started.wait();
+        stopper.stop();
+        let (got, blocked) = waiter.result().unwrap();
+        assert_eq!(got, Err(TaskError::Stopped));
+        gate.set();
+        assert_eq!(blocked.result(), Ok(()));
     });
 }
 

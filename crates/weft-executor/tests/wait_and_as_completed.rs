@@ -291,6 +291,56 @@ fn wait_inside_a_one_worker_pool_helps() {
     });
 }
 
+/// The timed form helps too: a one-worker pool waiting on its own subtasks (on its
+/// own deque, where nobody else looks) gets them done within the timeout.
+#[test]
+fn timed_wait_inside_a_one_worker_pool_helps() {
+    watchdog(|| {
+        let pool = Arc::new(pool(1));
+        let inner = Arc::clone(&pool);
+        let outer = pool
+            .submit(move || {
+                let futures: Vec<_> = (0..5).map(|i| inner.submit(move || i).unwrap()).collect();
+                let all = wait(&futures, ReturnWhen::AllCompleted, Some(GENEROUS));
+                assert_eq!(all.done.len(), 5);
+                futures
+                    .into_iter()
+                    .map(|f| f.result().unwrap())
+                    .sum::<i32>()
+            })
+            .unwrap();
+        assert_eq!(outer.result(), Ok(10));
+    });
+}
+
+/// A timed wait inside a task on a future that cannot finish in time still ends, with
+/// the future reported not done; the worker then takes other work.
+#[test]
+fn timed_wait_inside_a_task_times_out_on_a_blocked_future() {
+    watchdog(|| {
+        let pool = Arc::new(pool(2));
+        let gate = gate();
+        let blocked = occupy_worker(&pool, &gate);
+        let outer = pool
+            .submit(move || {
+                let futures = [blocked];
+                let waited = wait(
+                    &futures,
+                    ReturnWhen::AllCompleted,
+                    Some(Duration::from_millis(1)),
+                );
+                let [blocked] = futures;
+                (waited, blocked)
+            })
+            .unwrap();
+        let (waited, blocked) = outer.result().unwrap();
+        assert_eq!(waited.not_done, [0]);
+        assert_eq!(pool.submit(|| 3).unwrap().result(), Ok(3));
+        gate.set();
+        assert_eq!(blocked.result(), Ok(()));
+    });
+}
+
 // ---------------------------------------------------------------- as_completed
 
 /// test_no_timeout: every future comes out, already-done ones included.
@@ -426,5 +476,23 @@ fn as_completed_inside_a_one_worker_pool_helps() {
             })
             .unwrap();
         assert_eq!(outer.result(), Ok(15));
+    });
+}
+
+/// `as_completed_timeout` from a worker helps as the untimed form does.
+#[test]
+fn as_completed_timeout_inside_a_one_worker_pool_helps() {
+    watchdog(|| {
+        let pool = Arc::new(pool(1));
+        let inner = Arc::clone(&pool);
+        let outer = pool
+            .submit(move || {
+                let futures: Vec<_> = (0..6).map(|i| inner.submit(move || i).unwrap()).collect();
+                let mut completed = as_completed_timeout(futures, GENEROUS);
+                let sum = completed.by_ref().map(|f| f.result().unwrap()).sum::<i32>();
+                (sum, completed.timed_out())
+            })
+            .unwrap();
+        assert_eq!(outer.result(), Ok((15, false)));
     });
 }

@@ -430,10 +430,17 @@ fn executor_section() {
     while !waiting.running() {
         std::thread::yield_now();
     }
-    assert!(!waiting.cancel(), "a running task is not cancelled...");
-    let outcome = waiting.result().expect("...but its stop token fired");
-    assert_eq!(outcome, Err(GetError::Stopped));
-    println!("   the running task's blocked get returned {outcome:?}");
+    assert!(
+        !waiting.cancel(),
+        "a running task is not cancelled at once..."
+    );
+    let outcome = waiting.result();
+    assert_eq!(
+        outcome,
+        Err(TaskError::Cancelled),
+        "...but its stop token fired"
+    );
+    println!("   the running task's blocked get was stopped; its future reports {outcome:?}");
 
     println!("== scope: tasks that borrow a slice from this stack frame");
     let readings = [3.5f64, 4.0, 2.5, 5.0, 4.5, 3.0];

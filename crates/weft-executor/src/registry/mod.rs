@@ -16,6 +16,7 @@ use weft_sync::Lock;
 pub(crate) use admission::{Admission, Refused};
 use deque::{Injector, Steal, Stealer, Worker};
 pub(crate) use job::{InlineJob, JobRef, JobResult, Latch, StackJob};
+pub(crate) use sleep::Limit;
 pub(crate) use stats::Stats;
 pub(crate) use worker::{WorkerThread, current_worker};
 

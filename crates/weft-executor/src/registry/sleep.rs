@@ -1,7 +1,8 @@
-//! Idle workers park here and are woken without a thundering herd: S1–S5 in `README.md`.
+//! Idle workers park here and are woken without a thundering herd: S1–S7 in `README.md`.
 
 use weft_shim::sync::atomic::{AtomicUsize, Ordering, fence};
-use weft_sync::Condition;
+use weft_shim::time::Instant;
+use weft_sync::{Condition, StopToken};
 
 /// Why a sleeping worker was woken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +13,29 @@ pub(crate) enum Wake {
     ForWork,
     /// `wake(index)` or `wake_all` woke it for its own reason (latch, future, shutdown).
     Targeted,
+}
+
+/// How long a waiting worker may wait: a timed or stop-aware wait inside a task
+/// helps, and sleeps, only within its limit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Limit<'a> {
+    /// Until its condition holds.
+    Never,
+    /// Until this instant.
+    Deadline(Instant),
+    /// Until this token fires.
+    Stop(&'a StopToken),
+}
+
+impl Limit<'_> {
+    /// Whether the limit has been reached.
+    pub(crate) fn reached(&self) -> bool {
+        match self {
+            Self::Never => false,
+            Self::Deadline(deadline) => Instant::now() >= *deadline,
+            Self::Stop(stop) => stop.is_stopped(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +73,21 @@ impl Sleep {
 
     /// Worker `index` sleeps unless `ready()` holds after it announced itself (S1).
     pub(crate) fn sleep(&self, index: usize, ready: impl Fn() -> bool) -> Wake {
+        // With no limit, only a wake-up (or `ready`) ends the sleep.
+        self.sleep_within(index, ready, Limit::Never)
+            .unwrap_or(Wake::Targeted)
+    }
+
+    /// As [`sleep`](Self::sleep), but gives up when `limit` is reached: `None` then,
+    /// with the worker no longer counted as asleep (S8). A waker that claimed the
+    /// slot first wins: its reason is returned, so that S5 can pass a wake-up for
+    /// work on.
+    pub(crate) fn sleep_within(
+        &self,
+        index: usize,
+        ready: impl Fn() -> bool,
+        limit: Limit<'_>,
+    ) -> Option<Wake> {
         let mut slot = self.slots[index].lock();
         slot.asleep = true;
         self.num_sleeping.fetch_add(1, Ordering::SeqCst);
@@ -56,35 +95,38 @@ impl Sleep {
         if ready() {
             slot.asleep = false;
             self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
-            return Wake::Ready;
+            return Some(Wake::Ready);
         }
         loop {
             if let Some(reason) = slot.woken.take() {
-                return reason;
+                return Some(reason);
             }
-            slot.wait();
+            if limit.reached() {
+                // S8: under the slot lock, so no waker can claim it halfway.
+                slot.asleep = false;
+                self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
+                return None;
+            }
+            match limit {
+                Limit::Never => slot.wait(),
+                Limit::Deadline(deadline) => {
+                    let _ = slot.wait_timeout(deadline.saturating_duration_since(Instant::now()));
+                }
+                Limit::Stop(stop) => {
+                    let _ = slot.wait_stoppable(stop);
+                }
+            }
         }
     }
 
-    /// Called after work was pushed: wakes one sleeper if there is one and nobody is
-    /// searching already (S2, S6).
+    /// Called after work was pushed, to the injector or to a worker's own deque: wakes
+    /// one sleeper if there is one and nobody is searching already (S2, S6). The fence
+    /// is needed for a local push too (S7).
     #[inline]
     pub(crate) fn new_work(&self) {
         fence(Ordering::SeqCst);
         if self.num_sleeping.load(Ordering::SeqCst) > 0
             && self.num_searching.load(Ordering::SeqCst) == 0
-        {
-            self.wake_one();
-        }
-    }
-
-    /// Called after a worker pushed onto its own deque. No fence (S7): overlooking this
-    /// job costs only parallelism, never progress, because the pushing worker runs its
-    /// own deque before it sleeps, and a worker that waits helps.
-    #[inline]
-    pub(crate) fn new_local_work(&self) {
-        if self.num_sleeping.load(Ordering::Relaxed) > 0
-            && self.num_searching.load(Ordering::Relaxed) == 0
         {
             self.wake_one();
         }

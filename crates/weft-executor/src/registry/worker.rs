@@ -7,7 +7,7 @@ use weft_shim::sync::Arc;
 
 use super::deque::{Steal, Worker};
 use super::job::InlineJob;
-use super::sleep::Wake;
+use super::sleep::{Limit, Wake};
 use super::{JobRef, Registry, WorkerQueues};
 
 weft_shim::const_thread_local! {
@@ -128,11 +128,12 @@ impl WorkerThread {
         &self.registry
     }
 
-    /// Pushes onto this worker's own deque and tells sleepers there is work to steal.
+    /// Pushes onto this worker's own deque and tells sleepers there is work to steal,
+    /// with the same fence as a push to the injector (S7).
     #[inline]
     pub(crate) fn push(&self, job: JobRef) {
         self.local.push(job);
-        self.registry.sleep.new_local_work();
+        self.registry.sleep.new_work();
     }
 
     /// Pops the newest job of this worker's own deque (used by `join` to take its
@@ -226,10 +227,27 @@ impl WorkerThread {
         done: impl Fn() -> bool,
         register: impl FnOnce(Box<dyn FnOnce() + Send>),
     ) {
+        self.help_within(done, register, Limit::Never);
+    }
+
+    /// As [`help_until`](Self::help_until), but only until `limit` is reached; returns
+    /// whether `done()` holds. No job is started once the limit is reached, but one
+    /// started before may run past it (a job cannot be interrupted). A waker given to
+    /// `register` may still be registered when this returns `false`: the caller
+    /// removes it.
+    pub(crate) fn help_within(
+        &self,
+        done: impl Fn() -> bool,
+        register: impl FnOnce(Box<dyn FnOnce() + Send>),
+        limit: Limit<'_>,
+    ) -> bool {
         let mut register = Some(register);
         loop {
             if done() {
-                return;
+                return true;
+            }
+            if limit.reached() {
+                return false;
             }
             if let Some(job) = self.find_work() {
                 job.execute(&self.registry);
@@ -242,10 +260,11 @@ impl WorkerThread {
                 continue; // re-check `done` after registering
             }
             let registry = &self.registry;
-            let woke = registry
-                .sleep
-                .sleep(self.index, || done() || registry.has_work());
-            if woke == Wake::ForWork && done() && registry.has_work() {
+            let woke =
+                registry
+                    .sleep
+                    .sleep_within(self.index, || done() || registry.has_work(), limit);
+            if woke == Some(Wake::ForWork) && (done() || limit.reached()) && registry.has_work() {
                 // S5: this worker leaves; hand the wake-up meant for the work onwards.
                 registry.sleep.wake_one();
             }
