@@ -31,6 +31,11 @@ const CANCEL_REQUESTED: u8 = 1 << 5;
 /// read with `CANCEL_REQUESTED` on the one atomic, so exactly one of "the cancel came
 /// first" and "the task had returned first" holds.
 const RETURNED: u8 = 1 << 6;
+/// The outcome is decided and stored; callbacks may still be running. Set (with
+/// `CANCELLED` or `FAILED`) before the callbacks, so that inside one the future
+/// already reads as done, as in Python (state `FINISHED` before callbacks). `DONE`
+/// follows the callbacks and is what hands the result cell over.
+const RESOLVED: u8 = 1 << 7;
 
 type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
 type Waker = Box<dyn FnOnce() + Send>;
@@ -121,14 +126,16 @@ impl<T> Shared<T> {
     /// Stores the result, runs the callbacks, publishes `DONE`, wakes every waiter.
     /// The caller claimed the task.
     pub(crate) fn complete(&self, result: Result<T, TaskError>) {
-        let flags = match &result {
-            Ok(_) => DONE,
-            Err(TaskError::Cancelled) => DONE | CANCELLED,
-            Err(_) => DONE | FAILED,
+        let outcome = match &result {
+            Ok(_) => 0,
+            Err(TaskError::Cancelled) => CANCELLED,
+            Err(_) => FAILED,
         };
+        let flags = DONE | outcome;
         // SAFETY: this thread claimed the task and `DONE` is not set, so nobody else
         // reads or writes the cell (see the type's docs).
         self.result.with_mut(|cell| unsafe { *cell = Some(result) });
+        self.state.fetch_or(RESOLVED | outcome, Ordering::Release);
         // Close the list only once it is empty: a callback added while callbacks run
         // (by one of them, or by another thread) joins the list and runs here. Closing
         // first made `add_done_callback` wait for `DONE`, which a callback adding a
@@ -450,7 +457,7 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn done(&self) -> bool {
-        self.shared.is_done()
+        self.shared.state() & (DONE | RESOLVED) != 0
     }
 
     /// Whether the task is running right now.
@@ -466,7 +473,7 @@ impl<T> Future<T> {
     /// ```
     pub fn running(&self) -> bool {
         let state = self.shared.state();
-        state & CLAIMED != 0 && state & (DONE | CANCELLED) == 0
+        state & CLAIMED != 0 && state & (DONE | RESOLVED | CANCELLED) == 0
     }
 
     /// Whether the future is done and cancelled: cancelled before its task started,
@@ -485,9 +492,10 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cancelled(&self) -> bool {
-        // Both bits: `cancel` sets CANCELLED before it completes the future, and a
+        // Done as well: `cancel` sets CANCELLED before it completes the future, and a
         // cancelled future must also be done (Python's invariant).
-        self.shared.state() & (DONE | CANCELLED) == DONE | CANCELLED
+        let state = self.shared.state();
+        state & CANCELLED != 0 && state & (DONE | RESOLVED) != 0
     }
 
     /// Whether the task is done with an error other than cancellation (a panic, or a
@@ -578,7 +586,7 @@ impl<T> Future<T> {
                 true
             }
             Err(state) if state & CANCELLED != 0 => true,
-            Err(state) if state & (DONE | RETURNED) != 0 => false,
+            Err(state) if state & (DONE | RESOLVED | RETURNED) != 0 => false,
             Err(_) => {
                 let previous = shared.state.fetch_or(CANCEL_REQUESTED, Ordering::AcqRel);
                 if previous & RETURNED == 0
@@ -594,6 +602,9 @@ impl<T> Future<T> {
     /// Calls `callback` with the result once the task is done — at once, on this
     /// thread, if it already is; otherwise on the thread that completes it, before
     /// waiters are released. A panicking callback is reported on stderr and ignored.
+    /// Inside the callback the future already reads as [`done`](Self::done) (as in
+    /// Python), but its result is handed over only after the callbacks: a callback
+    /// must not wait for the result of the future it was added to.
     ///
     /// # Examples
     ///

@@ -57,11 +57,18 @@ pub fn stop_token() -> StopToken {
 
 /// Makes a task current on this thread until dropped (also on unwind), then restores
 /// the task it interrupted (a waiting worker that helps runs tasks inside tasks).
-struct CurrentTask(Option<*const dyn StopSource>);
+pub(crate) struct CurrentTask(Option<*const dyn StopSource>);
 
 impl CurrentTask {
     fn enter(task: &(dyn StopSource + 'static)) -> Self {
         Self(CURRENT_TASK.with(|current| current.replace(Some(task))))
+    }
+
+    /// No task is current until dropped: a job a worker takes from a queue is not part
+    /// of the task that was waiting there, and must not see (nor be stopped by) its
+    /// token. A future's job then enters its own.
+    pub(crate) fn clear() -> Self {
+        Self(CURRENT_TASK.with(|current| current.replace(None)))
     }
 }
 
@@ -96,14 +103,17 @@ where
     T: Send + 'static,
 {
     if !shared.claim_for_run() {
+        drop_quietly(f);
         return; // cancelled before it started; `cancel` completed the future
     }
     if registry.is_cancelling() {
         shared.complete(Err(TaskError::Cancelled));
+        drop_quietly(f);
         return;
     }
     if let Some(reason) = registry.broken_reason() {
         shared.complete(Err(TaskError::PoolBroken { reason }));
+        drop_quietly(f);
         return;
     }
     registry.stats.task_started();
@@ -139,10 +149,12 @@ where
 /// Runs an `execute`d task on this thread.
 pub(crate) fn run_detached_task<F: FnOnce()>(registry: &Registry, f: F) {
     if registry.is_cancelling() {
+        drop_quietly(f);
         return;
     }
     if let Some(reason) = registry.broken_reason() {
         crate::error::report_unobserved(TaskError::PoolBroken { reason });
+        drop_quietly(f);
         return;
     }
     registry.stats.task_started();
@@ -153,4 +165,10 @@ pub(crate) fn run_detached_task<F: FnOnce()>(registry: &Registry, f: F) {
             message: panic_message(&*panic),
         });
     }
+}
+
+/// Drops a task that will not run; a panic in what it captured must not unwind
+/// through the worker.
+fn drop_quietly<F>(f: F) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(f)));
 }

@@ -220,6 +220,64 @@ fn cancel_reaches_a_token_asked_for_after_the_cancel() {
     });
 }
 
+/// Work a waiting task runs while it helps is not part of that task: it does not see
+/// (and is not stopped by) the waiting task's token.
+#[test]
+fn a_cancelled_tasks_token_does_not_leak_into_work_it_helps_with() {
+    watchdog(|| {
+        let pool = Arc::new(one_worker());
+        let gate = gate();
+        let g = gate.event();
+        let helped_saw_stop = Arc::new(Mutex::new(None));
+        let future = {
+            let (pool, seen) = (Arc::clone(&pool), Arc::clone(&helped_saw_stop));
+            pool.clone()
+                .submit(move || {
+                    g.wait();
+                    assert!(
+                        stop_token().is_stopped(),
+                        "the test cancels this task first"
+                    );
+                    // The deque, top first: the detached job, then `inner`; waiting
+                    // on `inner` runs the detached job on this thread first.
+                    let inner = pool.submit(|| ()).unwrap();
+                    pool.execute(move || {
+                        *seen.lock().unwrap() = Some(stop_token().is_stopped());
+                    })
+                    .unwrap();
+                    inner.result().unwrap();
+                })
+                .unwrap()
+        };
+        wait_until(|| future.running());
+        assert!(!future.cancel());
+        gate.set();
+        assert_eq!(future.result(), Err(TaskError::Cancelled));
+        pool.shutdown(true, false);
+        assert_eq!(*helped_saw_stop.lock().unwrap(), Some(false));
+    });
+}
+
+/// Python sets a future FINISHED before it runs its callbacks: inside one, `done()`
+/// is already true, so an "are all of them done?" check counts its own future.
+#[test]
+fn a_future_reads_as_done_inside_its_own_callback() {
+    watchdog(|| {
+        let pool = one_worker();
+        let gate = gate();
+        let g = gate.event();
+        let future = Arc::new(pool.submit(move || g.wait()).unwrap());
+        let (tx, rx) = mpsc::channel();
+        let me = Arc::clone(&future);
+        future.add_done_callback(move |_| {
+            tx.send((me.done(), me.running(), me.cancelled(), me.failed()))
+                .unwrap();
+        });
+        gate.set();
+        assert_eq!(rx.recv_timeout(GENEROUS), Ok((true, false, false, false)));
+    });
+}
+
 /// A task asked to stop that ignores its token still ends as Cancelled: the value it
 /// returns is dropped (once, on the worker), not handed out. Until it returns, the
 /// future is running, neither done nor cancelled; then done and cancelled together.

@@ -37,6 +37,7 @@ pub(crate) enum Work {
 impl Work {
     /// Runs it on a thread serving `registry`.
     pub(crate) fn execute(self, registry: &Registry) {
+        let _no_task = crate::task::CurrentTask::clear();
         match self {
             Self::Local(job) => job.execute(registry),
             Self::Injected(job) => job.execute(registry),
@@ -64,6 +65,10 @@ pub(super) fn main_loop(registry: Arc<Registry>, index: usize, queues: WorkerQue
         _not_send: std::marker::PhantomData,
     };
     CURRENT.with(|current| current.set(&worker));
+    // Declared after `worker`, so dropped before it, also if this frame unwinds: no
+    // later `current_worker()` on this thread (a thread-local's destructor) can see
+    // the pointer dangle.
+    let _reset = ResetCurrent;
     worker.run_initializer();
     let registry = &worker.registry;
     let mut searching = false;
@@ -108,7 +113,15 @@ pub(super) fn main_loop(registry: Arc<Registry>, index: usize, queues: WorkerQue
     if searching {
         registry.sleep.stop_searching();
     }
-    CURRENT.with(|current| current.set(ptr::null()));
+}
+
+/// Clears `CURRENT` when the worker's frame ends.
+struct ResetCurrent;
+
+impl Drop for ResetCurrent {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(ptr::null()));
+    }
 }
 
 impl WorkerThread {
