@@ -114,10 +114,7 @@ fn submit_all(system: &str, n: u64) -> u64 {
 /// is its own.
 pub(crate) fn run(bench: &mut Bench) {
     let n = bench.config.pick(2_000_000, 400_000, 2_000);
-    // Each run takes ~10 s at full size: two samples keep the group near two minutes.
-    let mut workload = Workload::new(format!("memory/{}k slow tasks", n / 1000), "task")
-        .isolated()
-        .max_samples(2);
+    let mut workload = Workload::new(format!("memory/{}k slow tasks", n / 1000), "task").isolated();
     for &(system, is_weft, _) in SYSTEMS {
         let run = move || submit_all(system, n);
         workload = workload.with(if is_weft {

@@ -132,8 +132,6 @@ pub(crate) struct Workload<'a> {
     pub(crate) unit: &'static str,
     pub(crate) show: Show,
     pub(crate) isolated: bool,
-    /// At most this many samples per system, whatever the mode says.
-    pub(crate) max_samples: usize,
     pub(crate) contenders: Vec<Contender<'a>>,
 }
 
@@ -145,15 +143,8 @@ impl<'a> Workload<'a> {
             unit,
             show: Show::Rate,
             isolated: false,
-            max_samples: usize::MAX,
             contenders: Vec::new(),
         }
-    }
-
-    /// Caps the samples per system at `n` (at least 1), for long workloads.
-    pub(crate) fn max_samples(mut self, n: usize) -> Self {
-        self.max_samples = n.max(1);
-        self
     }
 
     /// Runs every sample in a child process and shows the time per run.
@@ -351,7 +342,6 @@ impl Bench {
             unit,
             show,
             isolated,
-            max_samples,
             mut contenders,
         } = workload;
         eprint!("  {name:<48}");
@@ -369,8 +359,7 @@ impl Bench {
             config.isolated_samples()
         } else {
             config.samples()
-        }
-        .min(max_samples);
+        };
         let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); contenders.len()];
         let mut rss: Vec<Option<u64>> = vec![None; contenders.len()];
         for round in 0..rounds {

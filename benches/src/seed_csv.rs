@@ -45,10 +45,10 @@ const CATEGORIES: &[&str] = &[
 const NOTES: &[&str] = &[
     "gift wrap requested",
     "deliver to the back door",
-    "repeat customer",
-    "express shipping, fragile",
+    "repeat customer; priority",
+    "express shipping; fragile",
     "paid with store credit",
-    "no note",
+    "no special instructions",
 ];
 
 /// What every line adds up to: lines, the sum of ids, revenue and tax.
@@ -162,13 +162,14 @@ fn generate(path: &Path, lines: u64) -> std::io::Result<Totals> {
         let quantity = 1 + (r >> 44) % 9;
         let t = next_random(&mut state);
         let line = format!(
-            "{id},{:08},{country},{category},{price},{quantity},2024-{:02}-{:02}T{:02}:{:02}:{:02}Z,{note}",
+            "{id},{:010},{country},{category},{price},{quantity},2024-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z,{note}",
             t % 10_000_000,
             1 + (t >> 24) % 12,
             1 + (t >> 28) % 28,
             (t >> 33) % 24,
             (t >> 38) % 60,
             (t >> 44) % 60,
+            (t >> 50) % 1000,
         );
         totals.add(process(&line));
         writeln!(out, "{line}")?;
@@ -177,12 +178,16 @@ fn generate(path: &Path, lines: u64) -> std::io::Result<Totals> {
     Ok(totals)
 }
 
+/// The generator's version, in the cached file's name: bump it when `generate` changes.
+const FORMAT: u32 = 3;
+
 /// The cached input of `lines` lines and its totals, generated on first use.
 fn input(lines: u64) -> (PathBuf, Totals) {
     let dir = crate::report::out_dir();
     std::fs::create_dir_all(&dir).expect("target/bench can be created");
-    let path = dir.join(format!("lines-{lines}.csv"));
-    let expected_path = dir.join(format!("lines-{lines}.expected"));
+    let stem = format!("lines-v{FORMAT}-{lines}");
+    let path = dir.join(format!("{stem}.csv"));
+    let expected_path = dir.join(format!("{stem}.expected"));
     if path.exists()
         && let Some(totals) = std::fs::read_to_string(&expected_path)
             .ok()
@@ -191,7 +196,7 @@ fn input(lines: u64) -> (PathBuf, Totals) {
         return (path, totals);
     }
     eprint!("  (generating {} ...", path.display());
-    let tmp = dir.join(format!("lines-{lines}.csv.tmp"));
+    let tmp = dir.join(format!("{stem}.csv.tmp"));
     let totals = generate(&tmp, lines).expect("the input file can be written");
     std::fs::rename(&tmp, &path).expect("the input file can be renamed");
     std::fs::write(&expected_path, totals.to_check()).expect("the totals can be saved");

@@ -74,7 +74,7 @@ fn workload(name: String, f: impl Fn(u8) -> u64 + Copy + 'static) -> Workload<'s
 
 /// Runs the lock group.
 pub(crate) fn run(bench: &mut Bench) {
-    let ops = bench.config.pick(10_000_000, 2_000_000, 10_000);
+    let ops = bench.config.pick(20_000_000, 4_000_000, 10_000);
     bench.run(workload(
         "lock/uncontended".into(),
         move |which| match which {
@@ -84,7 +84,7 @@ pub(crate) fn run(bench: &mut Bench) {
         },
     ));
     for threads in [2u64, 8] {
-        let per_thread = bench.config.pick(4_000_000, 1_000_000, 8_000) / threads;
+        let per_thread = bench.config.pick(8_000_000, 2_000_000, 8_000) / threads;
         bench.run(workload(
             format!("lock/contended/{threads}"),
             move |which| match which {
