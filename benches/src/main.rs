@@ -13,6 +13,7 @@ mod child;
 mod executor_join;
 mod executor_map;
 mod executor_memory;
+mod executor_startup;
 mod executor_submit;
 mod harness;
 mod machine;
@@ -72,6 +73,11 @@ const GROUPS: &[Group] = &[
         name: "join",
         about: "recursive fib fork-join vs rayon::join",
         run: executor_join::run,
+    },
+    Group {
+        name: "startup",
+        about: "build a thread pool, run a task on every worker, shut it down",
+        run: executor_startup::run,
     },
     Group {
         name: "map",
