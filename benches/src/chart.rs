@@ -252,6 +252,7 @@ fn bars(
 /// Seconds for an axis tick: `12 s`, `1.5 s`, `40 ms`, `2.5 ms`.
 fn seconds(v: f64) -> String {
     match v {
+        v if v <= 0.0 => "0 s".to_owned(),
         v if v >= 10.0 => format!("{v:.0} s"),
         v if v >= 1.0 => format!("{v:.1} s"),
         v if v >= 0.01 => format!("{:.0} ms", v * 1e3),
