@@ -2,24 +2,23 @@
 //! bounded queue against unbounded ones. Each sample runs in a child process of this
 //! benchmark binary, so that each system's peak RSS is its own.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Config, Measurement};
+use crate::harness::{Bench, Contender, Measurement, Workload, workers};
 
-const WORKERS: usize = 2;
 const CAPACITY: usize = 100_000;
 
-/// The systems, by the name the child is started with.
-const SYSTEMS: &[(&str, bool)] = &[
-    ("weft bounded 100k", true),
-    ("weft unbounded", true),
-    ("rayon::spawn", false),
-    ("threadpool", false),
-    ("crossbeam-channel unbounded", false),
-    ("crossbeam-channel bounded 100k", false),
+const WEFT_BOUNDED: &str = "weft bounded 100k";
+/// The systems: name, whether it is weft's, and whether its queue is unbounded.
+const SYSTEMS: &[(&str, bool, bool)] = &[
+    (WEFT_BOUNDED, true, false),
+    ("weft unbounded", true, true),
+    ("rayon spawn", false, true),
+    ("threadpool", false, true),
+    ("crossbeam-channel unbounded", false, true),
+    ("crossbeam-channel bounded 100k", false, false),
 ];
 
 /// About 2 µs of work that the optimiser cannot remove.
@@ -32,8 +31,8 @@ fn slow_task(i: u64) -> u64 {
     x
 }
 
-/// Runs in the child: submits `n` tasks to `system` and waits for them; returns `n`.
-pub(crate) fn child(system: &str, n: u64) -> u64 {
+/// Submits `n` tasks to `system` and waits for them; returns `n`.
+fn submit_all(system: &str, n: u64) -> u64 {
     let done = Arc::new(AtomicU64::new(0));
     let task = {
         let done = Arc::clone(&done);
@@ -44,7 +43,7 @@ pub(crate) fn child(system: &str, n: u64) -> u64 {
     };
     match system {
         "weft bounded 100k" | "weft unbounded" => {
-            let builder = weft::executor::ThreadPool::builder().max_workers(WORKERS);
+            let builder = weft::executor::ThreadPool::builder().max_workers(workers());
             let builder = if system == "weft unbounded" {
                 builder.unbounded()
             } else {
@@ -57,9 +56,9 @@ pub(crate) fn child(system: &str, n: u64) -> u64 {
             }
             pool.shutdown(true, false);
         }
-        "rayon::spawn" => {
+        "rayon spawn" => {
             let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(WORKERS)
+                .num_threads(workers())
                 .build()
                 .expect("rayon pool");
             let finished = Arc::new(weft::sync::Event::new());
@@ -76,7 +75,7 @@ pub(crate) fn child(system: &str, n: u64) -> u64 {
             finished.wait();
         }
         "threadpool" => {
-            let pool = threadpool::ThreadPool::new(WORKERS);
+            let pool = threadpool::ThreadPool::new(workers());
             for i in 0..n {
                 let task = task.clone();
                 pool.execute(move || task(i));
@@ -89,7 +88,7 @@ pub(crate) fn child(system: &str, n: u64) -> u64 {
             } else {
                 crossbeam_channel::unbounded::<Box<dyn FnOnce() + Send>>()
             };
-            let workers: Vec<_> = (0..WORKERS)
+            let workers: Vec<_> = (0..workers())
                 .map(|_| {
                     let rx = rx.clone();
                     std::thread::spawn(move || rx.into_iter().for_each(|job| job()))
@@ -111,64 +110,66 @@ pub(crate) fn child(system: &str, n: u64) -> u64 {
     ran
 }
 
-/// Peak resident set of this process, KiB (Linux `VmHWM`).
-pub(crate) fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+/// Runs the memory group: each sample is a child process, so each system's peak RSS
+/// is its own.
+pub(crate) fn run(bench: &mut Bench) {
+    let n = bench.config.pick(2_000_000, 400_000, 2_000);
+    let mut workload = Workload::new(format!("memory/{}k slow tasks", n / 1000), "task").isolated();
+    for &(system, is_weft, _) in SYSTEMS {
+        let run = move || submit_all(system, n);
+        workload = workload.with(if is_weft {
+            Contender::weft(system, run)
+        } else {
+            Contender::peer(system, run)
+        });
+    }
+    let measured = bench.run(workload);
+    check_target(bench, &measured);
 }
 
-/// Runs the memory group: each sample is a child process.
-pub(crate) fn run(config: &Config) -> Vec<Measurement> {
-    eprintln!("memory");
-    let n = config.ops(2_000_000);
-    let samples = if config.quick { 1 } else { 3 };
-    let Ok(exe) = std::env::current_exe() else {
-        eprintln!("  cannot find the benchmark binary; skipping the memory group");
-        return Vec::new();
+/// Bounded weft against the unbounded peers: 10x less memory, time within 5%.
+fn check_target(bench: &mut Bench, measured: &[Measurement]) {
+    let Some(bounded) = measured.iter().find(|m| m.system == WEFT_BOUNDED) else {
+        return;
     };
-    let workload = format!("memory/{}k slow tasks", n / 1000);
-    eprint!("  {workload:<28}");
-    let mut rows: Vec<(Vec<f64>, u64)> = vec![(Vec::new(), 0); SYSTEMS.len()];
-    for _ in 0..samples {
-        for ((system, _), row) in SYSTEMS.iter().zip(&mut rows) {
-            let start = Instant::now();
-            let output = Command::new(&exe)
-                .args(["--child-memory", system, &n.to_string()])
-                .output();
-            let elapsed = start.elapsed();
-            match output {
-                Ok(out) if out.status.success() => {
-                    let text = String::from_utf8_lossy(&out.stdout);
-                    let rss = text.trim().parse::<u64>().unwrap_or(0);
-                    row.0.push(n as f64 / elapsed.as_secs_f64());
-                    row.1 = row.1.max(rss);
-                }
-                other => panic!("memory child for {system} failed: {other:?}"),
-            }
-        }
-        eprint!(".");
-    }
-    eprintln!();
-    SYSTEMS
+    let unbounded_peers: Vec<&Measurement> = measured
         .iter()
-        .zip(rows)
-        .map(|((system, is_weft), (mut rates, rss))| {
-            rates.sort_by(f64::total_cmp);
-            Measurement {
-                workload: workload.clone(),
-                system,
-                is_weft: *is_weft,
-                rates,
-                unit: "task",
-                peak_rss_kib: Some(rss),
-            }
+        .filter(|m| {
+            SYSTEMS
+                .iter()
+                .any(|&(s, w, unb)| s == m.system && !w && unb)
         })
-        .collect()
+        .collect();
+    let Some(fastest) = unbounded_peers
+        .iter()
+        .max_by(|a, b| a.median_rate().total_cmp(&b.median_rate()))
+    else {
+        return;
+    };
+    let least_rss = unbounded_peers
+        .iter()
+        .filter_map(|m| m.peak_rss_kib)
+        .min()
+        .unwrap_or(0);
+    let rss = bounded.peak_rss_kib.unwrap_or(u64::MAX);
+    let (time, peer_time) = (bounded.shown().0, fastest.shown().0);
+    bench.target(
+        "memory: bounded peak RSS 10x below the unbounded peers",
+        rss.saturating_mul(10) <= least_rss,
+        format!(
+            "weft bounded {:.1} MiB vs the smallest unbounded peer {:.1} MiB ({:.1}x less)",
+            rss as f64 / 1024.0,
+            least_rss as f64 / 1024.0,
+            least_rss as f64 / rss.max(1) as f64,
+        ),
+    );
+    bench.target(
+        "memory: bounded time within 5% of the fastest unbounded peer",
+        time <= peer_time * 1.05,
+        format!(
+            "weft bounded {time:.2} s vs {} {peer_time:.2} s ({:+.1}%)",
+            fastest.system,
+            (time / peer_time - 1.0) * 100.0
+        ),
+    );
 }

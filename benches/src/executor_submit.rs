@@ -1,199 +1,190 @@
 //! 1,000,000 tiny tasks submitted from outside and awaited, with and without a future
-//! per task: weft against rayon, the threadpool crate and a crossbeam-channel pool.
+//! per task: weft against rayon, the threadpool crate, a crossbeam-channel pool and
+//! (for futures) Python's `ThreadPoolExecutor`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
-use crate::harness::{Config, Contender, Measurement, compare};
+use crate::child;
+use crate::harness::{Bench, Contender, Workload, best_peer_rate, rate_of, workers};
+use crate::peers::{ChannelPool, Countdown};
 
-const WORKERS: usize = 2;
-
-/// Counts finished tasks; the last one signals the waiting submitter.
-struct Countdown {
-    left: AtomicU64,
-    done: weft::sync::Event,
-}
-
-impl Countdown {
-    fn new(n: u64) -> Arc<Self> {
-        Arc::new(Self {
-            left: AtomicU64::new(n),
-            done: weft::sync::Event::new(),
-        })
-    }
-    fn tick(&self) {
-        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.done.set();
-        }
-    }
-}
-
-/// A plain pool: N threads pulling boxed closures from one crossbeam channel.
-struct ChannelPool {
-    tx: Option<crossbeam_channel::Sender<Box<dyn FnOnce() + Send>>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl ChannelPool {
-    fn new(n: usize) -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded::<Box<dyn FnOnce() + Send>>();
-        let threads = (0..n)
-            .map(|_| {
-                let rx = rx.clone();
-                std::thread::spawn(move || {
-                    for job in rx {
-                        job();
-                    }
-                })
-            })
-            .collect();
-        Self {
-            tx: Some(tx),
-            threads,
-        }
-    }
-    fn spawn(&self, f: impl FnOnce() + Send + 'static) {
-        self.tx
-            .as_ref()
-            .expect("open")
-            .send(Box::new(f))
-            .expect("workers alive");
-    }
-}
-
-impl Drop for ChannelPool {
-    fn drop(&mut self) {
-        self.tx.take();
-        for t in self.threads.drain(..) {
-            t.join().expect("worker exits cleanly");
-        }
-    }
-}
-
+/// The tiny task: one multiplication the optimiser cannot drop.
 fn work(i: u64) -> u64 {
     std::hint::black_box(i.wrapping_mul(2654435761))
 }
 
-/// Runs the executor group.
-pub(crate) fn run(config: &Config) -> Vec<Measurement> {
-    eprintln!("executor");
-    let n = config.ops(1_000_000);
-    let weft_pool = weft::executor::ThreadPool::builder()
-        .max_workers(WORKERS)
-        .unbounded()
-        .build()
-        .expect("valid pool");
-    let rayon_pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(WORKERS)
-        .build()
-        .expect("rayon pool");
-    let tp = threadpool::ThreadPool::new(WORKERS);
-    let channel_pool = ChannelPool::new(WORKERS);
+/// The sum of `work(i)` for `i < n`, what every futures run must collect.
+fn expected_sum(n: u64) -> u64 {
+    (0..n).fold(0u64, |acc, i| acc.wrapping_add(work(i)))
+}
 
-    let mut out = compare(
-        config,
-        "submit/1M tiny tasks",
-        "task",
-        vec![
-            Contender::weft(|| {
-                let c = Countdown::new(n);
-                for i in 0..n {
-                    let c = Arc::clone(&c);
-                    weft_pool
-                        .execute(move || {
-                            work(i);
-                            c.tick();
-                        })
-                        .expect("pool open");
-                }
-                c.done.wait();
-                n
-            }),
-            Contender::peer("rayon::spawn", || {
-                let c = Countdown::new(n);
-                for i in 0..n {
-                    let c = Arc::clone(&c);
-                    rayon_pool.spawn(move || {
-                        work(i);
-                        c.tick();
-                    });
-                }
-                c.done.wait();
-                n
-            }),
-            Contender::peer("threadpool", || {
-                let c = Countdown::new(n);
-                for i in 0..n {
-                    let c = Arc::clone(&c);
-                    tp.execute(move || {
-                        work(i);
-                        c.tick();
-                    });
-                }
-                c.done.wait();
-                n
-            }),
-            Contender::peer("crossbeam-channel pool", || {
-                let c = Countdown::new(n);
-                for i in 0..n {
-                    let c = Arc::clone(&c);
-                    channel_pool.spawn(move || {
-                        work(i);
-                        c.tick();
-                    });
-                }
-                c.done.wait();
-                n
-            }),
-        ],
+/// Submits `n` counted tasks through `spawn` and waits for all of them.
+fn fire_and_wait(n: u64, spawn: impl Fn(Box<dyn FnOnce() + Send>)) -> u64 {
+    let countdown = Countdown::new(n);
+    for i in 0..n {
+        let c = Arc::clone(&countdown);
+        spawn(Box::new(move || {
+            work(i);
+            c.tick();
+        }));
+    }
+    countdown.wait();
+    n
+}
+
+fn weft_pool(bounded: bool) -> weft::executor::ThreadPool {
+    let builder = weft::executor::ThreadPool::builder().max_workers(workers());
+    let builder = if bounded {
+        builder
+    } else {
+        builder.unbounded()
+    };
+    builder.build().expect("valid pool")
+}
+
+fn rayon_pool() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(workers())
+        .build()
+        .expect("rayon pool")
+}
+
+const WEFT: &str = "weft ThreadPool (bounded, default)";
+const WEFT_UNBOUNDED: &str = "weft ThreadPool unbounded";
+
+/// Runs the submit group: fire-and-forget tasks counted down to one wait.
+pub(crate) fn run_submit(bench: &mut Bench) {
+    let n = bench.config.pick(1_000_000, 300_000, 2_000);
+    let (weft, weft_unbounded) = (weft_pool(true), weft_pool(false));
+    let rayon = rayon_pool();
+    let tp = threadpool::ThreadPool::new(workers());
+    let channel = ChannelPool::new(workers(), None);
+    let measured = bench.run(
+        Workload::new(format!("submit/{}k tiny tasks", n / 1000), "task")
+            .with(Contender::weft(WEFT, || {
+                fire_and_wait(n, |job| weft.execute(job).expect("pool open"))
+            }))
+            .with(Contender::weft(WEFT_UNBOUNDED, || {
+                fire_and_wait(n, |job| weft_unbounded.execute(job).expect("pool open"))
+            }))
+            .with(Contender::peer("rayon spawn", || {
+                fire_and_wait(n, |job| rayon.spawn(job))
+            }))
+            .with(Contender::peer("threadpool", || {
+                fire_and_wait(n, |job| tp.execute(job))
+            }))
+            .with(Contender::peer("crossbeam-channel pool", || {
+                fire_and_wait(n, |job| channel.spawn(job))
+            })),
     );
+    if let (Some(w), Some((peer, best))) = (rate_of(&measured, WEFT), best_peer_rate(&measured)) {
+        bench.target(
+            "submit: 1M tiny tasks, ahead of rayon, threadpool and a crossbeam-channel pool",
+            w > best,
+            format!(
+                "weft {:.2} M/s vs {peer} {:.2} M/s ({:.2}x)",
+                w / 1e6,
+                best / 1e6,
+                w / best
+            ),
+        );
+    }
+}
 
-    let n = config.ops(200_000);
-    out.extend(compare(
-        config,
-        "submit/futures, results collected",
-        "task",
-        vec![
-            Contender::weft(|| {
-                let futures: Vec<_> = (0..n)
-                    .map(|i| weft_pool.submit(move || work(i)).expect("pool open"))
-                    .collect();
-                let sum = futures.into_iter().fold(0u64, |acc, f| {
-                    acc.wrapping_add(f.result().expect("no panics"))
-                });
-                assert_eq!(sum, (0..n).fold(0u64, |acc, i| acc.wrapping_add(work(i))));
-                n
-            }),
-            Contender::peer("rayon + oneshot", || {
-                let receivers: Vec<_> = (0..n)
-                    .map(|i| {
-                        let (tx, rx) = mpsc::sync_channel(1);
-                        rayon_pool.spawn(move || tx.send(work(i)).expect("receiver alive"));
-                        rx
-                    })
-                    .collect();
-                let sum = receivers
-                    .into_iter()
-                    .fold(0u64, |acc, rx| acc.wrapping_add(rx.recv().expect("sent")));
-                assert_eq!(sum, (0..n).fold(0u64, |acc, i| acc.wrapping_add(work(i))));
-                n
-            }),
-            Contender::peer("threadpool + oneshot", || {
-                let receivers: Vec<_> = (0..n)
-                    .map(|i| {
-                        let (tx, rx) = mpsc::sync_channel(1);
-                        tp.execute(move || tx.send(work(i)).expect("receiver alive"));
-                        rx
-                    })
-                    .collect();
-                let sum = receivers
-                    .into_iter()
-                    .fold(0u64, |acc, rx| acc.wrapping_add(rx.recv().expect("sent")));
-                assert_eq!(sum, (0..n).fold(0u64, |acc, i| acc.wrapping_add(work(i))));
-                n
-            }),
-        ],
-    ));
-    out
+/// Collects `n` oneshot answers sent by tasks started through `spawn`.
+fn oneshots(n: u64, spawn: impl Fn(Box<dyn FnOnce() + Send>)) -> u64 {
+    let receivers: Vec<_> = (0..n)
+        .map(|i| {
+            let (tx, rx) = mpsc::sync_channel(1);
+            spawn(Box::new(move || {
+                tx.send(work(i)).expect("the receiver waits");
+            }));
+            rx
+        })
+        .collect();
+    let sum = receivers
+        .into_iter()
+        .fold(0u64, |acc, rx| acc.wrapping_add(rx.recv().expect("sent")));
+    assert_eq!(sum, expected_sum(n), "a task's result was lost");
+    n
+}
+
+/// Python's `ThreadPoolExecutor` on the same job, when python3 is here.
+fn python_futures(n: u64) -> Option<Contender<'static>> {
+    let python = child::python()?;
+    Some(
+        Contender::external("Python ThreadPoolExecutor", move || {
+            let cmd = child::python_script(
+                python,
+                "futures_tiny.py",
+                &[n.to_string(), workers().to_string()],
+            );
+            child::run(cmd, "Python ThreadPoolExecutor")
+                .expect_check("Python ThreadPoolExecutor", &expected_sum(n).to_string())
+        })
+        .max_samples(5),
+    )
+}
+
+/// Runs the futures group: a future per task, every result collected and summed.
+pub(crate) fn run_futures(bench: &mut Bench) {
+    // The oneshot peers run ~0.2-0.8 M/s and Python ~25 k/s: sizes that keep each
+    // sample near a second or two.
+    let n = bench.config.pick(200_000, 100_000, 2_000);
+    let n_python = bench.config.pick(50_000, 10_000, 500);
+    let weft = weft_pool(true);
+    let rayon = rayon_pool();
+    let tp = threadpool::ThreadPool::new(workers());
+    let channel = ChannelPool::new(workers(), None);
+    let measured = bench.run(
+        Workload::new(
+            format!("futures/{}k tasks, results collected", n / 1000),
+            "task",
+        )
+        .with(Contender::weft(WEFT, || {
+            let futures: Vec<_> = (0..n)
+                .map(|i| weft.submit(move || work(i)).expect("pool open"))
+                .collect();
+            let sum = futures.into_iter().fold(0u64, |acc, f| {
+                acc.wrapping_add(f.result().expect("the task does not fail"))
+            });
+            assert_eq!(sum, expected_sum(n), "a task's result was lost");
+            n
+        }))
+        .with(Contender::peer("rayon spawn + oneshot", || {
+            oneshots(n, |job| rayon.spawn(job))
+        }))
+        .with(Contender::peer("threadpool + oneshot", || {
+            oneshots(n, |job| tp.execute(job))
+        }))
+        .with(Contender::peer("crossbeam-channel pool + oneshot", || {
+            oneshots(n, |job| channel.spawn(job))
+        }))
+        .with_opt(python_futures(n_python)),
+    );
+    if let (Some(w), Some((peer, best))) = (rate_of(&measured, WEFT), best_peer_rate(&measured)) {
+        bench.target(
+            "futures: >= 2 M/s and 2x the best peer",
+            w >= 2e6 && w >= 2.0 * best,
+            format!(
+                "weft {:.2} M/s vs {peer} {:.2} M/s ({:.2}x)",
+                w / 1e6,
+                best / 1e6,
+                w / best
+            ),
+        );
+        if let Some(py) = rate_of(&measured, "Python ThreadPoolExecutor") {
+            bench.target(
+                "futures: 30x Python's ThreadPoolExecutor",
+                w >= 30.0 * py,
+                format!(
+                    "weft {:.2} M/s vs Python {:.3} M/s ({:.0}x)",
+                    w / 1e6,
+                    py / 1e6,
+                    w / py
+                ),
+            );
+        }
+    }
 }

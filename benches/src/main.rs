@@ -2,66 +2,166 @@
 //!
 //! Every workload runs each system for several samples, interleaved (system A, B, C,
 //! A, B, C, ...) so that machine noise hits all of them alike, and reports the median,
-//! min and max throughput and the ratio of each system to the best peer. Each
-//! workload checks its own result: a benchmark that computes a wrong answer fails.
+//! min and max and the ratio of each system to the best peer, plus each system's peak
+//! RSS measured alone in a child process. Each workload checks its own result: a
+//! benchmark that computes a wrong answer fails the run.
 //!
-//! Usage: `weft-benches [--quick] [FILTER]` (FILTER selects groups by substring).
+//! Usage: `weft-benches [--quick | --smoke] [GROUP...]`.
 
+mod chart;
+mod child;
 mod executor_join;
+mod executor_map;
 mod executor_memory;
+mod executor_startup;
 mod executor_submit;
 mod harness;
+mod machine;
+mod peers;
 mod report;
+mod seed_csv;
 mod sync_event;
 mod sync_lock;
+mod sync_queue;
+mod sync_semaphore;
 
 use std::process::ExitCode;
 
-use harness::Config;
+use harness::{Bench, Config, Mode};
+
+/// A group of workloads: its name (what `cargo xtask bench GROUP` selects) and the
+/// function that builds its systems and hands each workload to the harness.
+struct Group {
+    name: &'static str,
+    about: &'static str,
+    run: fn(&mut Bench),
+}
+
+/// Every group, in the order they run.
+const GROUPS: &[Group] = &[
+    Group {
+        name: "lock",
+        about: "Lock uncontended and contended (2, 8 threads) vs parking_lot, std",
+        run: sync_lock::run,
+    },
+    Group {
+        name: "event",
+        about: "Event ping-pong vs std and parking_lot Mutex+Condvar flags",
+        run: sync_event::run,
+    },
+    Group {
+        name: "semaphore",
+        about: "Semaphore acquire/release, uncontended and contended vs Mutex+Condvar semaphores",
+        run: sync_semaphore::run,
+    },
+    Group {
+        name: "queue",
+        about: "bounded Queue producer/consumer 1:1 and 4:4 vs mpsc sync_channel, crossbeam-channel",
+        run: sync_queue::run,
+    },
+    Group {
+        name: "submit",
+        about: "1M tiny tasks submitted and awaited vs rayon, threadpool, a crossbeam-channel pool",
+        run: executor_submit::run_submit,
+    },
+    Group {
+        name: "futures",
+        about: "a Future per task, results collected, vs oneshot peers and Python",
+        run: executor_submit::run_futures,
+    },
+    Group {
+        name: "join",
+        about: "recursive fib fork-join vs rayon::join",
+        run: executor_join::run,
+    },
+    Group {
+        name: "startup",
+        about: "build a thread pool, run a task on every worker, shut it down",
+        run: executor_startup::run,
+    },
+    Group {
+        name: "map",
+        about: "map over 10M items vs rayon par_iter and std::thread::scope chunks",
+        run: executor_map::run,
+    },
+    Group {
+        name: "memory",
+        about: "2M slow tasks: bounded vs unbounded queues, time and peak RSS",
+        run: executor_memory::run,
+    },
+    Group {
+        name: "csv",
+        about: "the seed's case: a task per line of a 2M-line CSV, 5 workers, time and peak RSS",
+        run: seed_csv::run,
+    },
+    // The process pool (process_pool.rs) registers here as `process`.
+];
+
+const USAGE: &str = "usage: weft-benches [--quick | --smoke] [GROUP...]";
+
+fn usage() -> String {
+    let mut text = format!("{USAGE}\n\ngroups (all when none is named):\n");
+    for g in GROUPS {
+        text.push_str(&format!("  {:<10} {}\n", g.name, g.about));
+    }
+    text
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, system, n] = args.as_slice()
-        && flag == "--child-memory"
-    {
-        // A child of the memory group: run one system, print its peak RSS.
-        executor_memory::child(system, n.parse().unwrap_or(0));
-        println!("{}", executor_memory::peak_rss_kib());
-        return ExitCode::SUCCESS;
-    }
-    let mut config = Config::full();
-    let mut filter = None;
-    for arg in args {
+    let mut mode = Mode::Full;
+    let mut names = Vec::new();
+    let mut child = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
         match arg.as_str() {
-            "--quick" => config = Config::quick(),
+            "--quick" => mode = Mode::Quick,
+            "--smoke" => mode = Mode::Smoke,
+            "--child" => {
+                // --child GROUP WORKLOAD SYSTEM: run one system once (see harness.rs).
+                let (Some(g), Some(w), Some(s)) = (rest.next(), rest.next(), rest.next()) else {
+                    eprintln!("--child needs GROUP WORKLOAD SYSTEM");
+                    return ExitCode::from(2);
+                };
+                child = Some((g.clone(), w.clone(), s.clone()));
+            }
             "-h" | "--help" => {
-                println!("usage: weft-benches [--quick] [FILTER]");
+                print!("{}", usage());
                 return ExitCode::SUCCESS;
             }
-            other if !other.starts_with('-') => filter = Some(other.to_owned()),
+            name if !name.starts_with('-') => names.push(name.to_owned()),
             other => {
-                eprintln!("unknown flag {other}; usage: weft-benches [--quick] [FILTER]");
+                eprintln!("unknown flag {other}\n{}", usage());
                 return ExitCode::from(2);
             }
         }
     }
-    let selected = |group: &str| filter.as_deref().is_none_or(|f| group.contains(f));
+    let config = Config { mode };
 
-    let mut results = Vec::new();
-    if selected("lock") {
-        results.extend(sync_lock::run(&config));
+    if let Some((group, workload, system)) = child {
+        let Some(g) = GROUPS.iter().find(|g| g.name == group) else {
+            eprintln!("unknown group {group}");
+            return ExitCode::from(2);
+        };
+        let mut bench = Bench::child(config, workload.clone(), system);
+        bench.start_group(g.name);
+        (g.run)(&mut bench);
+        // run_in_child exits the process once it found the workload.
+        eprintln!("group {group} has no workload {workload:?}");
+        return ExitCode::from(3);
     }
-    if selected("submit") {
-        results.extend(executor_submit::run(&config));
+
+    if let Some(unknown) = names.iter().find(|n| !GROUPS.iter().any(|g| g.name == *n)) {
+        eprintln!("unknown group {unknown}\n{}", usage());
+        return ExitCode::from(2);
     }
-    if selected("join") {
-        results.extend(executor_join::run(&config));
+    let machine = machine::Machine::detect();
+    let mut bench = Bench::parent(config);
+    for g in GROUPS {
+        if names.is_empty() || names.iter().any(|n| n == g.name) {
+            bench.start_group(g.name);
+            (g.run)(&mut bench);
+        }
     }
-    if selected("memory") {
-        results.extend(executor_memory::run(&config));
-    }
-    if selected("event") {
-        results.extend(sync_event::run(&config));
-    }
-    report::print_and_save(&results, &config)
+    report::print_and_save(&bench, &machine, &args)
 }

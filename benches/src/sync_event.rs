@@ -1,4 +1,5 @@
-//! Event ping-pong between two threads, against a std `Mutex<bool>` + `Condvar` flag.
+//! Event ping-pong between two threads, against `Mutex<bool>` + `Condvar` flags (std
+//! and parking_lot).
 //!
 //! One round trip: thread A sets `ping` and waits for `pong`; thread B waits for
 //! `ping`, clears it and sets `pong`; A clears `pong`. Run it pinned to one core with
@@ -6,7 +7,7 @@
 
 use std::sync::{Condvar, Mutex};
 
-use crate::harness::{Config, Contender, Measurement, compare};
+use crate::harness::{Bench, Contender, Workload};
 
 /// A settable, clearable, waitable flag.
 trait Flag: Sync + Default {
@@ -77,17 +78,38 @@ fn ping_pong<F: Flag>(rounds: u64) -> u64 {
     rounds
 }
 
+#[derive(Default)]
+struct ParkingLotFlag {
+    flag: parking_lot::Mutex<bool>,
+    changed: parking_lot::Condvar,
+}
+impl Flag for ParkingLotFlag {
+    fn set(&self) {
+        *self.flag.lock() = true;
+        self.changed.notify_all();
+    }
+    fn clear(&self) {
+        *self.flag.lock() = false;
+    }
+    fn wait(&self) {
+        let mut guard = self.flag.lock();
+        self.changed.wait_while(&mut guard, |set| !*set);
+    }
+}
+
 /// Runs the event group.
-pub(crate) fn run(config: &Config) -> Vec<Measurement> {
-    eprintln!("event");
-    let rounds = config.ops(100_000);
-    compare(
-        config,
-        "event/ping-pong",
-        "round trip",
-        vec![
-            Contender::weft(move || ping_pong::<WeftEvent>(rounds)),
-            Contender::peer("std Mutex+Condvar", move || ping_pong::<StdFlag>(rounds)),
-        ],
-    )
+pub(crate) fn run(bench: &mut Bench) {
+    let rounds = bench.config.pick(20_000, 5_000, 200);
+    bench.run(
+        Workload::new("event/ping-pong", "round trip")
+            .with(Contender::weft("weft Event", move || {
+                ping_pong::<WeftEvent>(rounds)
+            }))
+            .with(Contender::peer("std Mutex+Condvar", move || {
+                ping_pong::<StdFlag>(rounds)
+            }))
+            .with(Contender::peer("parking_lot Mutex+Condvar", move || {
+                ping_pong::<ParkingLotFlag>(rounds)
+            })),
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::hint::black_box;
 
-use crate::harness::{Config, Contender, Measurement, compare};
+use crate::harness::{Bench, Contender, Workload};
 
 /// The one thing every lock under test must do: run `f` on the guarded counter.
 trait CounterLock: Sync + Default {
@@ -65,41 +65,33 @@ fn uncontended<L: CounterLock>(ops: u64) -> u64 {
     ops
 }
 
-fn contenders<'a>(f: impl Fn(u8) -> u64 + Copy + 'a) -> Vec<Contender<'a>> {
-    vec![
-        Contender::weft(move || f(0)),
-        Contender::peer("parking_lot", move || f(1)),
-        Contender::peer("std", move || f(2)),
-    ]
+fn workload(name: String, f: impl Fn(u8) -> u64 + Copy + 'static) -> Workload<'static> {
+    Workload::new(name, "lock+unlock")
+        .with(Contender::weft("weft Lock", move || f(0)))
+        .with(Contender::peer("parking_lot Mutex", move || f(1)))
+        .with(Contender::peer("std Mutex", move || f(2)))
 }
 
 /// Runs the lock group.
-pub(crate) fn run(config: &Config) -> Vec<Measurement> {
-    eprintln!("lock");
-    let mut out = Vec::new();
-    let ops = config.ops(20_000_000);
-    out.extend(compare(
-        config,
-        "lock/uncontended",
-        "lock+unlock",
-        contenders(move |which| match which {
+pub(crate) fn run(bench: &mut Bench) {
+    let ops = bench.config.pick(20_000_000, 4_000_000, 10_000);
+    bench.run(workload(
+        "lock/uncontended".into(),
+        move |which| match which {
             0 => uncontended::<Weft>(ops),
             1 => uncontended::<ParkingLot>(ops),
             _ => uncontended::<Std>(ops),
-        }),
+        },
     ));
     for threads in [2u64, 8] {
-        let per_thread = config.ops(4_000_000) / threads;
-        out.extend(compare(
-            config,
-            &format!("lock/contended/{threads}"),
-            "lock+unlock",
-            contenders(move |which| match which {
+        let per_thread = bench.config.pick(8_000_000, 2_000_000, 8_000) / threads;
+        bench.run(workload(
+            format!("lock/contended/{threads}"),
+            move |which| match which {
                 0 => hammer::<Weft>(threads, per_thread),
                 1 => hammer::<ParkingLot>(threads, per_thread),
                 _ => hammer::<Std>(threads, per_thread),
-            }),
+            },
         ));
     }
-    out
 }

@@ -2,7 +2,8 @@
 
 use crate::cmd::{cargo, step};
 
-/// Runs formatting, the shim check, clippy, docs, the tests, the tour and the loom models;
+/// Runs formatting, the shim check, clippy, docs, the tests, the tour, the benchmarks at
+/// toy sizes and the loom models;
 /// stops at the first failure.
 pub(crate) fn run() -> Result<(), String> {
     step("format", cargo().args(["fmt", "--all", "--check"]))?;
@@ -35,6 +36,8 @@ pub(crate) fn run() -> Result<(), String> {
         "tour",
         cargo().args(["run", "--release", "--quiet", "--example", "tour"]),
     )?;
+    // The benchmark programs at toy sizes: a benchmark that computes a wrong answer fails.
+    crate::bench::smoke()?;
     crate::loom::run(&[])?;
     eprintln!("\nxtask ci: all checks passed");
     Ok(())

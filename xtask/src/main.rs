@@ -1,8 +1,9 @@
 //! `cargo xtask <task>`: all of weft's automation, one module per task.
 //!
-//! - `ci`: formatting, clippy, docs, every test, the tour, then the loom models.
+//! - `ci`: formatting, clippy, docs, every test, the tour, the benchmarks at toy
+//!   sizes (`bench --smoke`), then the loom models.
 //! - `loom [--preemptions N]`: the loom models alone, in their own target dir.
-//! - `bench [--quick]`: the side-by-side benchmarks against the peers.
+//! - `bench [GROUP...] [--quick | --smoke]`: the side-by-side benchmarks against the peers.
 
 mod bench;
 mod ci;
@@ -16,9 +17,13 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci                      fmt --check, clippy -D warnings, docs, all tests, tour, loom models
+  ci                      fmt --check, clippy -D warnings, docs, all tests, tour,
+                          benchmarks at toy sizes, loom models
   loom [--preemptions N]  loom models only (release, own target dir; default N = 2)
-  bench [--quick]         side-by-side benchmarks of weft and its peers
+  bench [GROUP...] [--quick | --smoke]
+                          side-by-side benchmarks of weft and its peers; writes
+                          target/bench/report.md and an SVG chart per group
+                          (`cargo xtask bench --help` lists the groups)
 ";
 
 fn main() -> ExitCode {

@@ -1,0 +1,88 @@
+//! Map over 10,000,000 items and sum: weft's lazy `map` with a chunksize, and a weft
+//! `scope` over chunks, against rayon's `par_iter` and `std::thread::scope` chunks.
+
+use rayon::prelude::*;
+
+use crate::harness::{Bench, Contender, Workload, workers};
+
+/// The per-item work: a hash folded to 10 bits, so sums cannot overflow.
+fn f(x: u64) -> u64 {
+    x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54
+}
+
+/// Items per chunk for the chunked systems.
+const CHUNK: u64 = 10_000;
+
+/// The sum of `f` over `start..end`.
+fn range_sum(start: u64, end: u64) -> u64 {
+    (start..end).map(f).sum()
+}
+
+/// `0..n` cut into `parts` contiguous ranges.
+fn ranges(n: u64, parts: u64) -> impl Iterator<Item = (u64, u64)> {
+    let step = n.div_ceil(parts.max(1));
+    (0..parts).map(move |p| ((p * step).min(n), ((p + 1) * step).min(n)))
+}
+
+/// Runs the map group.
+pub(crate) fn run(bench: &mut Bench) {
+    let n = bench.config.pick(10_000_000, 2_000_000, 20_000);
+    let expected = range_sum(0, n);
+    let pool = weft::executor::ThreadPool::builder()
+        .max_workers(workers())
+        .build()
+        .expect("valid pool");
+    let rayon = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers())
+        .build()
+        .expect("rayon pool");
+    let check = move |system: &str, got: u64| {
+        assert_eq!(got, expected, "{system} computed a wrong sum");
+        n
+    };
+    bench.run(
+        Workload::new(format!("map/{}M items", n as f64 / 1e6), "item")
+            .with(Contender::weft(
+                format!("weft map, chunksize {CHUNK}"),
+                || {
+                    let got = pool
+                        .map(0..n, f)
+                        .chunksize(CHUNK as usize)
+                        .map(|r| r.expect("f does not panic"))
+                        .sum();
+                    check("weft map", got)
+                },
+            ))
+            .with(Contender::weft(
+                format!("weft scope, {CHUNK}-item chunks"),
+                || {
+                    let mut sums = vec![0u64; n.div_ceil(CHUNK) as usize];
+                    pool.scope(|s| {
+                        for (slot, (start, end)) in
+                            sums.iter_mut().zip(ranges(n, n.div_ceil(CHUNK)))
+                        {
+                            s.spawn(move |_| *slot = range_sum(start, end));
+                        }
+                    });
+                    check("weft scope", sums.iter().sum())
+                },
+            ))
+            .with(Contender::peer("rayon par_iter", || {
+                let got = rayon.install(|| (0..n).into_par_iter().map(f).sum());
+                check("rayon", got)
+            }))
+            .with(Contender::peer("std::thread::scope chunks", || {
+                let parts = workers() as u64;
+                let got = std::thread::scope(|s| {
+                    let handles: Vec<_> = ranges(n, parts)
+                        .map(|(start, end)| s.spawn(move || range_sum(start, end)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("a chunk does not panic"))
+                        .sum()
+                });
+                check("std::thread::scope", got)
+            })),
+    );
+}
