@@ -43,7 +43,7 @@ pub enum WhenFull {
 ///     .max_workers(4)
 ///     .queue_capacity(1_000)
 ///     .when_full(WhenFull::Block)
-///     .thread_name_prefix("resize-")
+///     .thread_name_prefix("resize")
 ///     .initializer(|| println!("worker up"))
 ///     .build()?;
 /// assert_eq!(pool.max_workers(), 4);
@@ -66,7 +66,7 @@ impl Default for ThreadPoolBuilder {
             capacity: Some(DEFAULT_QUEUE_CAPACITY),
             weight_limit: None,
             when_full: WhenFull::Block,
-            thread_name_prefix: "weft-worker-".to_owned(),
+            thread_name_prefix: "weft-worker".to_owned(),
             initializer: None,
         }
     }
@@ -109,7 +109,9 @@ impl ThreadPoolBuilder {
         self
     }
 
-    /// Worker threads are named `<prefix><index>` (default `weft-worker-`).
+    /// Worker threads are named `<prefix>-<index>` (default prefix `weft-worker`, so
+    /// `weft-worker-0`, `weft-worker-1`, ...). Workers are `weft::thread` daemon
+    /// threads: `weft::thread::enumerate()` lists them under these names.
     pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.thread_name_prefix = prefix.into();
         self

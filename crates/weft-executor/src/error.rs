@@ -28,11 +28,14 @@ pub struct SpawnError {
 }
 
 impl SpawnError {
-    pub(crate) fn new(name: String, error: &std::io::Error) -> Self {
-        Self {
-            name,
-            reason: error.to_string(),
-        }
+    /// What `weft_thread::Thread::start` said, for worker `name`.
+    pub(crate) fn from_thread(name: String, error: &weft_thread::SpawnError) -> Self {
+        let reason = match error {
+            // The OS's own words: the thread's name and the advice are ours.
+            weft_thread::SpawnError::Os { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
+        Self { name, reason }
     }
 
     /// The name the refused thread would have had.
