@@ -43,7 +43,7 @@ pub enum WhenFull {
 ///     .max_workers(4)
 ///     .queue_capacity(1_000)
 ///     .when_full(WhenFull::Block)
-///     .thread_name_prefix("resize-")
+///     .thread_name_prefix("resize")
 ///     .initializer(|| println!("worker up"))
 ///     .build()?;
 /// assert_eq!(pool.max_workers(), 4);
@@ -66,7 +66,7 @@ impl Default for ThreadPoolBuilder {
             capacity: Some(DEFAULT_QUEUE_CAPACITY),
             weight_limit: None,
             when_full: WhenFull::Block,
-            thread_name_prefix: "weft-worker-".to_owned(),
+            thread_name_prefix: "weft-worker".to_owned(),
             initializer: None,
         }
     }
@@ -167,15 +167,18 @@ impl ThreadPoolBuilder {
         self
     }
 
-    /// Worker threads are named `<prefix><index>` (default `weft-worker-`).
-    /// A prefix with a NUL byte makes [`build`](Self::build) fail.
+    /// Worker threads are named `<prefix>-<index>` (default prefix `weft-worker`, so
+    /// `weft-worker-0`, `weft-worker-1`, ...; a prefix that already ends in `-` or `_`
+    /// gets no second one). Workers are `weft::thread` daemon threads:
+    /// `weft::thread::enumerate()` lists them under these names. A prefix with a NUL
+    /// byte makes [`build`](Self::build) fail.
     ///
     /// # Examples
     ///
     /// ```
-    /// let pool = weft::executor::ThreadPool::builder().thread_name_prefix("resize-").build()?;
-    /// let name = pool.submit(|| std::thread::current().name().map(str::to_owned))?.result()?;
-    /// assert!(name.unwrap().starts_with("resize-"));
+    /// let pool = weft::executor::ThreadPool::builder().thread_name_prefix("resize").build()?;
+    /// let name = pool.submit(|| weft::thread::current().name().to_owned())?.result()?;
+    /// assert!(name.starts_with("resize-"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {

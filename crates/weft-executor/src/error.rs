@@ -30,11 +30,14 @@ pub struct SpawnError {
 }
 
 impl SpawnError {
-    pub(crate) fn new(name: String, error: &std::io::Error) -> Self {
-        Self {
-            name,
-            reason: error.to_string(),
-        }
+    /// What `weft_thread::Thread::start` said, for worker `name`.
+    pub(crate) fn from_thread(name: String, error: &weft_thread::SpawnError) -> Self {
+        let reason = match error {
+            // The OS's own words: the thread's name and the advice are ours.
+            weft_thread::SpawnError::Os { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
+        Self { name, reason }
     }
 
     /// The name the refused thread would have had.
@@ -163,8 +166,9 @@ pub enum TaskError {
         /// The panic's message (its `&str` or `String` payload).
         message: String,
     },
-    /// The future was cancelled before its task started.
-    #[error("the task was cancelled before it started")]
+    /// The future was cancelled: before its task started, or while it ran (its stop
+    /// token fired, and its own return value was dropped).
+    #[error("the task was cancelled")]
     Cancelled,
     /// The pool broke (an initializer failed) before the task could run.
     #[error("the pool is broken and did not run the task: {reason}")]

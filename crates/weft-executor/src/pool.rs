@@ -64,6 +64,10 @@ enum Admit {
 ///   nested submit-and-wait never deadlocks, whatever the pool size.
 /// - `with ThreadPoolExecutor() as ex:` is the pool's scope: dropping it shuts it down
 ///   and waits, as `__exit__` does.
+/// - Workers are daemon threads of `weft::thread` (listed by
+///   `weft::thread::enumerate()`, named `<prefix>-<n>` where Python writes
+///   `<prefix>_<n>`): a pool that is never dropped does not hold the process open
+///   at exit, where Python joins its workers.
 /// - Beyond Python: [`queued`](Self::queued), [`running`](Self::running) and
 ///   [`completed`](Self::completed) counts; weighted admission
 ///   ([`submit_weighted`](Self::submit_weighted)); cancellation that reaches running

@@ -321,7 +321,7 @@ fn install_runs_on_a_worker_and_borrows() {
     watchdog(|| {
         let pool = ThreadPool::builder()
             .max_workers(1)
-            .thread_name_prefix("inst-")
+            .thread_name_prefix("inst")
             .build()
             .unwrap();
         let local = [1, 2, 3];

@@ -136,7 +136,7 @@ fn thread_name_prefix_names_workers_prefix_and_index() {
     watchdog(|| {
         let pool = ThreadPool::builder()
             .max_workers(2)
-            .thread_name_prefix("resize-")
+            .thread_name_prefix("resize")
             .build()
             .unwrap();
         let gate = gate();
@@ -162,6 +162,98 @@ fn thread_name_prefix_names_workers_prefix_and_index() {
             default.submit(current_name).unwrap().result().unwrap(),
             "weft-worker-0"
         );
+    });
+}
+
+/// Workers are weft threads: `weft::thread::enumerate()` lists them, by name, as
+/// daemons, and a task sees its worker as `weft::thread::current()`.
+#[test]
+fn workers_are_daemon_weft_threads_listed_by_enumerate() {
+    watchdog(|| {
+        let pool = ThreadPool::builder()
+            .max_workers(2)
+            .thread_name_prefix("listed-7e1")
+            .build()
+            .unwrap();
+        let gate = gate();
+        let _busy = occupy_all(&pool, &gate);
+        let mut listed: Vec<(String, bool)> = weft::thread::enumerate()
+            .into_iter()
+            .filter(|t| t.name().starts_with("listed-7e1"))
+            .map(|t| (t.name().to_owned(), t.is_daemon()))
+            .collect();
+        listed.sort();
+        assert_eq!(
+            listed,
+            [
+                ("listed-7e1-0".to_owned(), true),
+                ("listed-7e1-1".to_owned(), true)
+            ]
+        );
+        let seen = pool
+            .submit(|| {
+                let me = weft::thread::current();
+                (me.name().to_owned(), me.is_daemon())
+            })
+            .unwrap();
+        gate.set();
+        let (name, daemon) = seen.result().unwrap();
+        assert!(name.starts_with("listed-7e1-") && daemon, "{name} {daemon}");
+        pool.shutdown(true, false);
+        assert!(
+            !weft::thread::enumerate()
+                .iter()
+                .any(|t| t.name().starts_with("listed-7e1")),
+            "joined workers leave the list"
+        );
+    });
+}
+
+const EXIT_CHILD: &str = "WEFT_EXECUTOR_EXIT_CHILD";
+
+/// Run as a child process by `a_leaked_pool_does_not_hold_the_process_open`: leaks
+/// a pool whose worker is blocked for ever, then returns (the test binary exits).
+#[test]
+#[ignore = "a child process of a_leaked_pool_does_not_hold_the_process_open"]
+fn child_leaks_a_pool_with_a_blocked_worker() {
+    if std::env::var_os(EXIT_CHILD).is_none() {
+        return;
+    }
+    let pool = ThreadPool::builder().max_workers(1).build().unwrap();
+    let started = Arc::new(weft::sync::Event::new());
+    let s = Arc::clone(&started);
+    let blocked = pool
+        .submit(move || {
+            s.set();
+            weft::sync::Event::new().wait(); // never set
+        })
+        .unwrap();
+    started.wait();
+    std::mem::forget((pool, blocked));
+}
+
+/// Workers are daemon threads: at exit, the process waits for non-daemon weft
+/// threads only, so a pool nobody shut down (a leaked one, a `static`) does not hold
+/// it open, even with a task blocked for ever.
+#[test]
+fn a_leaked_pool_does_not_hold_the_process_open() {
+    watchdog(|| {
+        let exe = std::env::current_exe().unwrap();
+        let mut child = std::process::Command::new(exe)
+            .args([
+                "child_leaks_a_pool_with_a_blocked_worker",
+                "--exact",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env(EXIT_CHILD, "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The watchdog fails the test if the child never exits.
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
     });
 }
 

@@ -65,7 +65,7 @@ pub(crate) struct Registry {
     pub(crate) stats: Stats,
     started: AtomicUsize,
     /// Worker threads that have not exited yet.
-    threads: Lock<Vec<weft_shim::thread::JoinHandle<()>>>,
+    threads: Lock<Vec<WorkerHandle>>,
     /// Held by a thread joining the workers, so a second `shutdown(wait)` waits for
     /// the first one's joins instead of finding `threads` emptied and returning.
     joining: Lock<()>,
@@ -225,25 +225,32 @@ impl Registry {
         })
     }
 
+    /// Starts worker `index` as a weft thread: a daemon (a pool never holds the
+    /// process open at exit; dropping the pool joins its workers), named
+    /// `<prefix>-<index>`, listed by `weft::thread::enumerate()`.
     fn spawn_worker(this: &Arc<Self>, index: usize) -> Result<(), SpawnError> {
         let registry = Arc::clone(this);
-        let name = format!("{}{index}", this.config.thread_name_prefix);
+        let prefix = &this.config.thread_name_prefix;
+        let separator = if prefix.ends_with(['-', '_']) {
+            ""
+        } else {
+            "-"
+        };
+        let name = format!("{prefix}{separator}{index}");
         // The thread takes its deque from `unstarted` itself, so that a refused spawn
         // leaves the deque (whose stealer the others hold) in place for a later try.
-        let spawned = weft_shim::thread::Builder::new()
-            .name(name.clone())
-            .spawn(move || {
-                let queues = registry.unstarted.lock()[index].take();
-                if let Some(queues) = queues {
-                    worker::main_loop(registry, index, queues);
-                }
-            });
+        let spawned = start_thread(name.clone(), move || {
+            let queues = registry.unstarted.lock()[index].take();
+            if let Some(queues) = queues {
+                worker::main_loop(registry, index, queues);
+            }
+        });
         match spawned {
             Ok(handle) => {
                 this.threads.lock().push(handle);
                 Ok(())
             }
-            Err(error) => Err(SpawnError::new(name, &error)),
+            Err(error) => Err(SpawnError::from_thread(name, &error)),
         }
     }
 
@@ -341,6 +348,38 @@ impl Registry {
     pub(crate) fn initializer(&self) -> Option<&Initializer> {
         self.config.initializer.as_ref()
     }
+}
+
+/// A worker thread's handle: a weft thread's, or under loom a modelled thread's.
+#[cfg(not(weft_loom))]
+type WorkerHandle = weft_thread::JoinHandle<()>;
+#[cfg(weft_loom)]
+type WorkerHandle = weft_shim::thread::JoinHandle<()>;
+
+/// Starts a worker as a daemon weft thread.
+#[cfg(not(weft_loom))]
+fn start_thread(
+    name: String,
+    body: impl FnOnce() + Send + 'static,
+) -> Result<WorkerHandle, weft_thread::SpawnError> {
+    weft_thread::Thread::new(body)
+        .name(name)
+        .daemon(true)
+        .start()
+}
+
+/// Under loom, a plain modelled thread: weft-thread's process-wide registry (idents,
+/// names, the exit hook) is not what these models check, and its state outliving one
+/// execution makes loom's exploration non-deterministic.
+#[cfg(weft_loom)]
+fn start_thread(
+    name: String,
+    body: impl FnOnce() + Send + 'static,
+) -> Result<WorkerHandle, weft_thread::SpawnError> {
+    weft_shim::thread::Builder::new()
+        .name(name.clone())
+        .spawn(body)
+        .map_err(|source| weft_thread::SpawnError::Os { name, source })
 }
 
 impl fmt::Debug for Registry {
