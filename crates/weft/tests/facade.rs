@@ -96,4 +96,8 @@ fn executor_is_weft_executor() {
         pool.map_unordered(0..1, (|x| x) as fn(u8) -> u8);
     pool.scope(|s: &weft::executor::Scope<'_>| s.spawn(|_| ()));
     assert!(!weft::executor::stop_token().is_stopped());
+    let (promise, promised): (weft::executor::Promise<u8>, weft::executor::Future<u8>) =
+        weft::executor::Promise::new();
+    promise.complete(Ok(4));
+    assert_eq!(promised.result(), Ok(4));
 }
