@@ -11,6 +11,7 @@ mod executor_join;
 mod executor_memory;
 mod executor_submit;
 mod harness;
+mod process_pool;
 mod report;
 mod sync_event;
 mod sync_lock;
@@ -20,6 +21,9 @@ use std::process::ExitCode;
 use harness::Config;
 
 fn main() -> ExitCode {
+    // First: a worker process of either pool diverts here into its loop.
+    weft::process::init();
+    procspawn::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [flag, system, n] = args.as_slice()
         && flag == "--child-memory"
@@ -62,6 +66,9 @@ fn main() -> ExitCode {
     }
     if selected("event") {
         results.extend(sync_event::run(&config));
+    }
+    if selected("process") {
+        results.extend(process_pool::run(&config));
     }
     report::print_and_save(&results, &config)
 }
