@@ -191,8 +191,9 @@ impl Manager {
                 .workers
                 .iter_mut()
                 .filter(|w| {
-                    w.phase == Phase::Ready
-                        && !w.retiring
+                    // Tasks may be queued behind `Setup` (the worker checks the probe
+                    // before it runs anything): start-up costs no extra round trip.
+                    !w.retiring
                         && !w.gone
                         && w.in_flight.len() < w.depth()
                         && limit.is_none_or(|n| w.sent < n)
@@ -303,12 +304,21 @@ impl Manager {
         ) {
             Ok((child, stream)) => {
                 let now = Instant::now();
+                let mut out = Vec::new();
+                let setup = ToWorker::Setup {
+                    probe: self.probe.clone(),
+                    initializer: config.initializer,
+                };
+                if let Err(reason) = wire::push_frame(&mut out, &setup) {
+                    self.break_pool(reason);
+                    return false;
+                }
                 self.workers.push(Worker {
                     child,
                     stream,
                     phase: Phase::Hello,
                     in_flight: VecDeque::new(),
-                    out: Vec::new(),
+                    out,
                     out_pos: 0,
                     inbuf: Vec::new(),
                     sent: 0,
@@ -450,20 +460,23 @@ impl Manager {
         let pid = self.workers[i].pid();
         match message {
             ToParent::Hello { probe, .. } if phase == Phase::Hello => {
+                // The worker checks the parent's probe itself before it runs anything;
+                // this check only names the problem sooner.
                 if probe != self.probe {
-                    self.break_pool(format!(
-                        "worker process {pid} runs a different build of this program (the handshake did not match); do not replace the executable while it runs, and give program() only this program"
-                    ));
+                    self.break_pool(different_build(pid));
                     return Ok(());
                 }
-                let setup = ToWorker::Setup {
-                    initializer: self.shared.config.initializer,
-                };
-                let worker = &mut self.workers[i];
-                wire::push_frame(&mut worker.out, &setup)?;
-                worker.phase = Phase::Setup;
+                self.workers[i].phase = Phase::Setup;
             }
-            ToParent::Ready if phase == Phase::Setup => self.workers[i].phase = Phase::Ready,
+            ToParent::Mismatch => {
+                self.break_pool(different_build(pid));
+                return Ok(());
+            }
+            ToParent::Ready if phase == Phase::Setup => {
+                let worker = &mut self.workers[i];
+                worker.phase = Phase::Ready;
+                worker.head_since = Instant::now(); // the deadline starts now
+            }
             ToParent::InitFailed { message } if phase == Phase::Setup => {
                 self.break_pool(format!(
                     "the initializer failed in worker process {pid}: {message}"
@@ -645,6 +658,12 @@ impl Manager {
         counters.alive.store(0, Ordering::Relaxed);
         counters.running.store(0, Ordering::Relaxed);
     }
+}
+
+fn different_build(pid: u32) -> String {
+    format!(
+        "worker process {pid} runs a different build of this program (the handshake did not match); do not replace the executable while it runs, and give program() only this program"
+    )
 }
 
 /// Waits for `child` until `deadline`; its status if it exited.

@@ -70,17 +70,27 @@ fn serve(stream: &UnixStream) -> io::Result<()> {
         let message: ToWorker<'_> = postcard::from_bytes(&frame[HEADER..])
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         match message {
-            ToWorker::Setup { initializer } if !set_up => {
+            ToWorker::Setup { probe, initializer } if !set_up => {
+                if probe != Probe::here() {
+                    out.push(&ToParent::Mismatch)?;
+                    out.flush()?;
+                    return Ok(());
+                }
                 set_up = true;
                 let outcome = match initializer {
-                    // SAFETY: the parent sends `Setup` only after it checked this
-                    // process's `Hello` probe (invariant 1), and made the call with
-                    // `Call::initializer`.
+                    // SAFETY: the probes matched just above (invariant 1), and the
+                    // parent made the call with `Call::initializer`.
                     Some(call) => unsafe { call.invoke(&[], &mut result) },
                     None => Ok(()),
                 };
                 match outcome {
-                    Ok(()) => out.push(&ToParent::Ready)?,
+                    Ok(()) => {
+                        // Out at once, even with tasks already waiting: a task that
+                        // kills the worker must not take the news of its start-up
+                        // with it (the parent tells a start-up failure from a task's).
+                        out.push(&ToParent::Ready)?;
+                        out.flush()?;
+                    }
                     Err(WireError::Panicked(message) | WireError::Codec(message)) => {
                         out.push(&ToParent::InitFailed { message })?;
                         out.flush()?;
@@ -90,8 +100,9 @@ fn serve(stream: &UnixStream) -> io::Result<()> {
             }
             ToWorker::Task { id, call, args } if set_up => {
                 result.clear();
-                // SAFETY: tasks come only after the checked handshake (invariant 1);
-                // `call` was made by `Call::new` or `Call::chunk` (invariant 2).
+                // SAFETY: tasks are run only after `Setup`'s probe matched (`set_up`,
+                // invariant 1); `call` was made by `Call::new` or `Call::chunk`
+                // (invariant 2).
                 let outcome = unsafe { call.invoke(args.0, &mut result) };
                 out.push(&ToParent::Reply {
                     id,

@@ -49,8 +49,12 @@ mod bytes_borrowed {
 /// What the parent sends.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum ToWorker<'a> {
-    /// After a good `Hello`: run this initializer (if any), then answer.
-    Setup { initializer: Option<Call> },
+    /// First: the parent's probe, which the worker checks before it runs anything,
+    /// and the initializer to run (if any).
+    Setup {
+        probe: Probe,
+        initializer: Option<Call>,
+    },
     /// Run `call` on `args`.
     Task {
         id: u64,
@@ -69,6 +73,8 @@ pub(crate) enum ToParent<'a> {
     Ready,
     /// The initializer panicked; the worker exits.
     InitFailed { message: String },
+    /// The parent's probe differs from the worker's: a different build; it exits.
+    Mismatch,
     /// The outcome of task `id`: its result's bytes, or why there are none.
     Reply {
         id: u64,
