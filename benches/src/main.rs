@@ -18,6 +18,7 @@ mod executor_submit;
 mod harness;
 mod machine;
 mod peers;
+mod process_pool;
 mod report;
 mod seed_csv;
 mod sync_event;
@@ -94,7 +95,11 @@ const GROUPS: &[Group] = &[
         about: "the seed's case: a task per line of a 2M-line CSV, 5 workers, time and peak RSS",
         run: seed_csv::run,
     },
-    // The process pool (process_pool.rs) registers here as `process`.
+    Group {
+        name: "process",
+        about: "process pools: map at chunksize 1 and 1000, start-up, vs procspawn and Python",
+        run: process_pool::run,
+    },
 ];
 
 const USAGE: &str = "usage: weft-benches [--quick | --smoke] [GROUP...]";
@@ -108,6 +113,9 @@ fn usage() -> String {
 }
 
 fn main() -> ExitCode {
+    // First: a worker process of either pool diverts here into its loop.
+    weft::process::init();
+    procspawn::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut mode = Mode::Full;
     let mut names = Vec::new();

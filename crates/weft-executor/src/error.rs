@@ -4,6 +4,7 @@ use std::any::Any;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use thiserror::Error;
 use weft_shim::sync::Arc;
@@ -189,6 +190,51 @@ pub enum TaskError {
     /// The result was already taken out of this future.
     #[error("the result was already taken from this future")]
     AlreadyTaken,
+    /// The worker process running the task died (killed by a signal, or it exited)
+    /// before it sent the result back.
+    #[error(
+        "the worker process running the task died ({}) before sending its result; a task that aborts, exits or is killed ends its worker: find why, or set retries(n) to run it again on a fresh worker",
+        describe_death(*signal, *exit_code)
+    )]
+    WorkerDied {
+        /// The signal that killed the worker, if a signal did (9 for SIGKILL).
+        signal: Option<i32>,
+        /// The worker's exit code, if it exited.
+        exit_code: Option<i32>,
+    },
+    /// The task ran past its deadline; its worker was killed (and replaced). Unlike
+    /// [`TimedOut`](Self::TimedOut), the task is over.
+    #[error(
+        "the task ran past its {timeout:?} deadline and its worker was killed; raise the pool's timeout or split the task"
+    )]
+    DeadlineExceeded {
+        /// The deadline the task ran past.
+        timeout: Duration,
+    },
+    /// An argument or result could not be encoded or decoded, or a frame carrying it
+    /// was damaged.
+    #[error(
+        "the task's argument or result could not cross the process boundary: {message}; check its serde implementation"
+    )]
+    Codec {
+        /// What failed.
+        message: String,
+    },
+    /// The work's producer went away without completing it (a
+    /// [`Promise`](crate::Promise) was dropped).
+    #[error(
+        "the task was abandoned: whatever was to run it went away without a result; this is a bug in the code that made the future's Promise"
+    )]
+    Abandoned,
+}
+
+/// "killed by signal 9", "exit code 3", or "no status" for [`TaskError::WorkerDied`].
+fn describe_death(signal: Option<i32>, exit_code: Option<i32>) -> String {
+    match (signal, exit_code) {
+        (Some(signal), _) => format!("killed by signal {signal}"),
+        (None, Some(code)) => format!("exit code {code}"),
+        (None, None) => "no exit status".to_owned(),
+    }
 }
 
 /// A task's failure that nobody observed, reported when its future was dropped.

@@ -12,6 +12,7 @@
 //! | `executor.map(fn, iterable)` | [`ThreadPool::map`] (lazy, one `Result` per item), [`ThreadPool::map_unordered`] |
 //! | `concurrent.futures.as_completed(fs, timeout)` | [`as_completed`], [`as_completed_timeout`] |
 //! | `concurrent.futures.wait(fs, timeout, return_when)` | [`wait`] with [`ReturnWhen`] |
+//! | (none: `Future.set_result` / `set_exception`, meant for executors) | [`Promise`]: the producing half of a [`Future`] |
 //! | (none) | [`ThreadPool::scope`], [`ThreadPool::join`], [`ThreadPool::install`] (rayon's) |
 //!
 //! # Cancellation
@@ -35,6 +36,7 @@ mod future;
 mod join;
 mod map;
 mod pool;
+mod promise;
 mod registry;
 mod scope;
 mod task;
@@ -48,6 +50,7 @@ pub use error::{
 pub use future::Future;
 pub use map::{Map, MapUnordered};
 pub use pool::ThreadPool;
+pub use promise::Promise;
 pub use scope::Scope;
 pub use task::stop_token;
 pub use wait::{AsCompleted, ReturnWhen, Waited, as_completed, as_completed_timeout, wait};

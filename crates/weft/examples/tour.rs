@@ -14,6 +14,8 @@ use weft::sync::{
 };
 
 fn main() {
+    // First: the process pool's workers are this program started again, and divert here.
+    weft::process::init();
     println!("weft tour\n");
     lock_section();
     rlock_section();
@@ -26,6 +28,7 @@ fn main() {
     stop_token_section();
     thread_section();
     executor_section();
+    process_section();
     println!("\ntour complete");
     exit_section();
 }
@@ -452,6 +455,66 @@ fn executor_section() {
     });
     assert_eq!(means, [10.0 / 3.0, 12.5 / 3.0]);
     println!("   means of each half: {means:.2?}");
+}
+
+/// Longest Collatz chain below `n`: CPU-bound work for the process pool.
+fn collatz_steps(mut n: u64) -> u32 {
+    let mut steps = 0;
+    while n != 1 {
+        n = if n.is_multiple_of(2) {
+            n / 2
+        } else {
+            3 * n + 1
+        };
+        steps += 1;
+    }
+    steps
+}
+
+/// A task that takes its worker process down with it.
+fn crash_worker(_: ()) -> u32 {
+    std::process::abort()
+}
+
+/// `ProcessPoolExecutor` / `multiprocessing.Pool`: CPU-bound work in worker processes,
+/// and a worker that dies mid-run without taking the pool down.
+fn process_section() {
+    use weft::executor::TaskError;
+    use weft::process::ProcessPool;
+
+    println!("== ProcessPool: map a CPU-bound function over worker processes");
+    let pool = ProcessPool::builder()
+        .max_workers(2)
+        .build()
+        .expect("init() ran first in main");
+    let (longest, steps) = pool
+        .map(collatz_steps, 1..300_000u64)
+        .chunksize(5_000)
+        .map(|r| r.expect("no task fails"))
+        .zip(1u64..)
+        .map(|(steps, n)| (n, steps))
+        .max_by_key(|&(_, steps)| steps)
+        .expect("a non-empty range");
+    assert_eq!((longest, steps), (230_631, 442));
+    println!("   longest Collatz chain below 300,000 starts at {longest}: {steps} steps");
+
+    println!("== a worker dies mid-run (abort); its task fails, the pool goes on");
+    let doomed = pool.submit(crash_worker, ()).expect("the pool is open");
+    let after: Vec<u32> = pool
+        .map(collatz_steps, [27u64, 97, 871])
+        .map(|r| r.expect("the pool survived"))
+        .collect();
+    let died = doomed.result();
+    assert!(
+        matches!(died, Err(TaskError::WorkerDied { .. })),
+        "{died:?}"
+    );
+    assert_eq!(after, [111, 118, 178]);
+    println!("   the crashed task: {}", died.unwrap_err());
+    println!(
+        "   later tasks still ran: {after:?}; workers restarted: {}",
+        pool.stats().restarts
+    );
 }
 
 /// Python's interpreter exit: non-daemon threads are waited for, daemon ones abandoned.

@@ -11,6 +11,8 @@
 //!   exit, a stop token per thread, `current`/`enumerate`, and the excepthook —
 //!   Python's `threading.Thread` and `threading.Timer`.
 //! - [`executor`]: `ThreadPool`, `Future` — Python's `concurrent.futures`.
+//! - [`process`]: `ProcessPool` — Python's `ProcessPoolExecutor` and
+//!   `multiprocessing.Pool`, with workers that may crash without taking the pool down.
 //!
 //! # Examples
 //!
@@ -29,5 +31,6 @@
 #![forbid(unsafe_code)]
 
 pub use weft_executor as executor;
+pub use weft_process as process;
 pub use weft_sync as sync;
 pub use weft_thread as thread;

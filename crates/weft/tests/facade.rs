@@ -96,4 +96,25 @@ fn executor_is_weft_executor() {
         pool.map_unordered(0..1, (|x| x) as fn(u8) -> u8);
     pool.scope(|s: &weft::executor::Scope<'_>| s.spawn(|_| ()));
     assert!(!weft::executor::stop_token().is_stopped());
+    let (promise, promised): (weft::executor::Promise<u8>, weft::executor::Future<u8>) =
+        weft::executor::Promise::new();
+    promise.complete(Ok(4));
+    assert_eq!(promised.result(), Ok(4));
+}
+
+#[test]
+fn process_is_weft_process() {
+    // Without init() in this test binary, building a pool is refused with the fix.
+    let refused = weft::process::ProcessPool::builder().build();
+    assert!(matches!(
+        refused,
+        Err(weft::process::BuildError::NotInitialized)
+    ));
+    let _: fn() = weft::process::init;
+    let _: weft::process::ProcessPoolBuilder = weft::process::ProcessPool::builder()
+        .when_full(weft::process::WhenFull::Reject)
+        .queue_capacity(weft::process::DEFAULT_QUEUE_CAPACITY);
+    let _: Option<(weft::process::SubmitError<u8>, weft::process::Stats)> = None;
+    let _: Option<weft::process::Map<'_, std::ops::Range<u8>, u8, u8>> = None;
+    let _: Option<weft::process::MapUnordered<'_, std::ops::Range<u8>, u8, u8>> = None;
 }

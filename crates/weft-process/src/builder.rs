@@ -1,0 +1,217 @@
+//! [`ProcessPoolBuilder`]: how a process pool is configured.
+
+use std::fmt;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+
+use weft_shim::sync::Arc;
+use weft_shim::time::Duration;
+
+use crate::call::Call;
+use crate::state::{Config, Shared};
+use crate::{BuildError, ProcessPool};
+
+/// The queue bound a pool gets unless told otherwise.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 65_536;
+
+/// What `submit` does when the queue is full.
+///
+/// # Examples
+///
+/// ```
+/// use weft::process::{ProcessPool, WhenFull};
+///
+/// weft::process::init();
+/// let pool = ProcessPool::builder().queue_capacity(100).when_full(WhenFull::Reject).build()?;
+/// # Ok::<(), weft::process::BuildError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum WhenFull {
+    /// `submit` waits for room (the default).
+    #[default]
+    Block,
+    /// `submit` returns [`SubmitError::Full`](crate::SubmitError::Full) with the argument.
+    Reject,
+}
+
+/// Configures a [`ProcessPool`]; made by [`ProcessPool::builder`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::process::ProcessPool;
+///
+/// fn warm_up() {}
+///
+/// weft::process::init();
+/// let pool = ProcessPool::builder()
+///     .max_workers(2)
+///     .max_tasks_per_child(1_000)
+///     .initializer(warm_up)
+///     .timeout(Duration::from_secs(60))
+///     .retries(1)
+///     .build()?;
+/// assert_eq!(pool.max_workers(), 2);
+/// # Ok::<(), weft::process::BuildError>(())
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ProcessPoolBuilder {
+    max_workers: Option<usize>,
+    max_tasks_per_child: Option<u64>,
+    initializer: Option<fn()>,
+    timeout: Option<Duration>,
+    capacity: Option<usize>,
+    when_full: WhenFull,
+    retries: u32,
+    program: Option<PathBuf>,
+}
+
+impl Default for ProcessPoolBuilder {
+    fn default() -> Self {
+        Self {
+            max_workers: None,
+            max_tasks_per_child: None,
+            initializer: None,
+            timeout: None,
+            capacity: Some(DEFAULT_QUEUE_CAPACITY),
+            when_full: WhenFull::Block,
+            retries: 0,
+            program: None,
+        }
+    }
+}
+
+impl ProcessPoolBuilder {
+    /// The most worker processes (default: the number of logical CPUs). Workers start
+    /// as work arrives, up to this number.
+    pub fn max_workers(mut self, n: usize) -> Self {
+        self.max_workers = Some(n);
+        self
+    }
+
+    /// Replaces a worker after it ran `n` tasks (a chunk of a `map` counts as one), to
+    /// bound what a leaky task can accumulate (default: never).
+    pub fn max_tasks_per_child(mut self, n: u64) -> Self {
+        self.max_tasks_per_child = Some(n);
+        self
+    }
+
+    /// Runs `init` once in each worker before its first task. If it panics (or the
+    /// worker dies in it) the pool is broken: pending futures fail with
+    /// [`TaskError::PoolBroken`](weft_executor::TaskError::PoolBroken) carrying the
+    /// reason, and `submit` refuses.
+    pub fn initializer(mut self, init: fn()) -> Self {
+        self.initializer = Some(init);
+        self
+    }
+
+    /// A task running longer than `timeout` has its worker killed (and replaced); its
+    /// future fails with [`TaskError::DeadlineExceeded`](weft_executor::TaskError::DeadlineExceeded).
+    /// Default: no limit.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Bounds the queue of tasks waiting for a worker (default
+    /// [`DEFAULT_QUEUE_CAPACITY`]).
+    pub fn queue_capacity(mut self, n: usize) -> Self {
+        self.capacity = Some(n);
+        self
+    }
+
+    /// Removes the bound on the queue (Python's behaviour).
+    pub fn unbounded(mut self) -> Self {
+        self.capacity = None;
+        self
+    }
+
+    /// What `submit` does when the queue is full (default [`WhenFull::Block`]).
+    pub fn when_full(mut self, policy: WhenFull) -> Self {
+        self.when_full = policy;
+        self
+    }
+
+    /// A task whose worker died under it runs again on a fresh worker, up to `n` more
+    /// times, before its future fails with
+    /// [`TaskError::WorkerDied`](weft_executor::TaskError::WorkerDied) (default 0:
+    /// off). Only for tasks that are safe to run twice.
+    pub fn retries(mut self, n: u32) -> Self {
+        self.retries = n;
+        self
+    }
+
+    /// The program started as a worker (default: this program, started with its own
+    /// arguments). It must be this same executable: a handshake checks it, and a
+    /// worker that fails it breaks the pool.
+    pub fn program(mut self, path: impl Into<PathBuf>) -> Self {
+        self.program = Some(path.into());
+        self
+    }
+
+    /// Builds the pool and starts its manager thread; worker processes start as tasks
+    /// arrive.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::NotInitialized`] if [`init`](crate::init) was not called; a
+    /// [`BuildError`] for zero settings, or when the manager thread cannot start.
+    pub fn build(self) -> Result<ProcessPool, BuildError> {
+        if !crate::init::init_ran() {
+            return Err(BuildError::NotInitialized);
+        }
+        let max_workers = self.max_workers.unwrap_or_else(num_cpus::get);
+        if max_workers == 0 {
+            return Err(BuildError::ZeroWorkers);
+        }
+        if self.capacity == Some(0) {
+            return Err(BuildError::ZeroCapacity);
+        }
+        if self.max_tasks_per_child == Some(0) {
+            return Err(BuildError::ZeroTasksPerChild);
+        }
+        let (program, args) = match self.program {
+            Some(program) => (program, Vec::new()),
+            None => (
+                crate::os::this_program().map_err(|e| BuildError::Os(e.to_string()))?,
+                std::env::args_os().skip(1).collect(),
+            ),
+        };
+        let config = Config {
+            max_workers,
+            max_tasks_per_child: self.max_tasks_per_child,
+            initializer: self.initializer.map(Call::initializer),
+            timeout: self.timeout,
+            capacity: self.capacity,
+            when_full: self.when_full,
+            retries: self.retries,
+            program,
+            args,
+        };
+        let (wake_tx, wake_rx) = UnixStream::pair().map_err(|e| BuildError::Os(e.to_string()))?;
+        for end in [&wake_tx, &wake_rx] {
+            end.set_nonblocking(true)
+                .map_err(|e| BuildError::Os(e.to_string()))?;
+        }
+        let shared = Arc::new(Shared::new(config, wake_tx));
+        let manager = crate::manager::start(Arc::clone(&shared), wake_rx)
+            .map_err(|e| BuildError::Os(e.to_string()))?;
+        Ok(ProcessPool::from_parts(shared, manager))
+    }
+}
+
+impl fmt::Debug for ProcessPoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessPoolBuilder")
+            .field("max_workers", &self.max_workers)
+            .field("max_tasks_per_child", &self.max_tasks_per_child)
+            .field("initializer", &self.initializer.is_some())
+            .field("timeout", &self.timeout)
+            .field("capacity", &self.capacity)
+            .field("when_full", &self.when_full)
+            .field("retries", &self.retries)
+            .field("program", &self.program)
+            .finish()
+    }
+}

@@ -1,0 +1,226 @@
+//! Naming a function across processes: anchor-relative offsets, trampolines, and the
+//! handshake probe that makes the offsets valid (`wire/README.md`, invariants 1 and 2).
+
+use std::cell::RefCell;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::wire::WireError;
+
+/// The fixed point offsets are taken from. Never inlined, so it has an address in the
+/// executable's code like any function that is called through a pointer.
+#[inline(never)]
+fn anchor() {
+    std::hint::black_box(());
+}
+
+/// A second known function, whose offset the handshake compares.
+#[inline(never)]
+fn probe_target() -> u32 {
+    std::hint::black_box(0x5eed)
+}
+
+fn offset_of(addr: usize) -> u64 {
+    addr.wrapping_sub(anchor as fn() as usize) as u64
+}
+
+fn address_of(offset: u64) -> usize {
+    (anchor as fn() as usize).wrapping_add(offset as usize)
+}
+
+/// What a trampoline does: decode the argument bytes, call the function at the given
+/// address, and append the encoded result to the output.
+type Trampoline = fn(usize, &[u8], &mut Vec<u8>) -> Result<(), WireError>;
+
+/// A function to run in a worker, named as anchor-relative offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Call {
+    func: u64,
+    trampoline: u64,
+}
+
+impl Call {
+    /// A call of `f` on one argument: the worker replies with the encoded `R`.
+    pub(crate) fn new<A, R>(f: fn(A) -> R) -> Self
+    where
+        A: DeserializeOwned,
+        R: Serialize,
+    {
+        Self {
+            func: offset_of(f as usize),
+            trampoline: offset_of(trampoline::<A, R> as Trampoline as usize),
+        }
+    }
+
+    /// A call of `f` on each item of a `Vec<A>`: the worker replies with an encoded
+    /// `Vec<Result<R, WireError>>`, one outcome per item.
+    pub(crate) fn chunk<A, R>(f: fn(A) -> R) -> Self
+    where
+        A: DeserializeOwned,
+        R: Serialize,
+    {
+        Self {
+            func: offset_of(f as usize),
+            trampoline: offset_of(chunk_trampoline::<A, R> as Trampoline as usize),
+        }
+    }
+
+    /// A call of an initializer: no argument, no result.
+    pub(crate) fn initializer(f: fn()) -> Self {
+        Self {
+            func: offset_of(f as usize),
+            trampoline: offset_of(init_trampoline as Trampoline as usize),
+        }
+    }
+
+    /// Runs the call in this (worker) process.
+    ///
+    /// # Safety
+    ///
+    /// `self` must have been made by one of the constructors above in a process running
+    /// this same executable, checked by the handshake (`wire/README.md`, invariant 1).
+    pub(crate) unsafe fn invoke(self, args: &[u8], out: &mut Vec<u8>) -> Result<(), WireError> {
+        let trampoline_addr = address_of(self.trampoline);
+        // SAFETY: by this function's contract the offset was taken from a function of
+        // type `Trampoline` in the same executable, and the executable is mapped as one
+        // block, so anchor + offset is that function's address in this process too.
+        let trampoline: Trampoline =
+            unsafe { std::mem::transmute::<usize, Trampoline>(trampoline_addr) };
+        trampoline(address_of(self.func), args, out)
+    }
+}
+
+/// What the handshake compares: offsets of known functions, and which file is running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Probe {
+    probe_offset: u64,
+    trampoline_offset: u64,
+    /// (device, inode, size, modification time) of the running executable, where known.
+    executable: Option<(u64, u64, u64, i64)>,
+}
+
+impl Probe {
+    /// This process's probe.
+    pub(crate) fn here() -> Self {
+        Self {
+            probe_offset: offset_of(probe_target as fn() -> u32 as usize),
+            trampoline_offset: offset_of(trampoline::<u64, u64> as Trampoline as usize),
+            executable: crate::os::executable_identity(),
+        }
+    }
+}
+
+/// Decodes `A`, calls `f` under `catch_unwind`, and encodes `R`.
+fn trampoline<A, R>(func: usize, args: &[u8], out: &mut Vec<u8>) -> Result<(), WireError>
+where
+    A: DeserializeOwned,
+    R: Serialize,
+{
+    // SAFETY: `func` came from `Call::new::<A, R>`, which took it from an `fn(A) -> R`
+    // (invariant 2), translated to this process by the handshake-checked anchor offset.
+    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
+    let arg: A = postcard::from_bytes(args)
+        .map_err(|e| WireError::Codec(format!("the argument did not decode in the worker: {e}")))?;
+    let result = caught(|| f(arg))?;
+    encode_result(&result, out)
+}
+
+/// Maps `f` over a decoded `Vec<A>`; each item gets its own outcome.
+fn chunk_trampoline<A, R>(func: usize, args: &[u8], out: &mut Vec<u8>) -> Result<(), WireError>
+where
+    A: DeserializeOwned,
+    R: Serialize,
+{
+    // SAFETY: as in `trampoline`: `Call::chunk::<A, R>` took `func` from an `fn(A) -> R`.
+    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
+    let items: Vec<A> = postcard::from_bytes(args).map_err(|e| {
+        WireError::Codec(format!("the arguments did not decode in the worker: {e}"))
+    })?;
+    // The encoding of a `Vec<Result<R, WireError>>`, written item by item so that one
+    // result that fails to encode fails only its item.
+    push_varint(out, items.len() as u64);
+    for item in items {
+        let outcome = caught(|| f(item));
+        let mark = out.len();
+        let written = match &outcome {
+            Ok(value) => postcard::to_io(&Ok::<&R, WireError>(value), &mut *out).map(drop),
+            Err(error) => postcard::to_io(&Err::<&R, &WireError>(error), &mut *out).map(drop),
+        };
+        if let Err(error) = written {
+            out.truncate(mark);
+            let failed: Result<(), WireError> = Err(codec_error(&error));
+            postcard::to_io(&failed, &mut *out).map_err(|e| WireError::Codec(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs an initializer (`fn()`).
+fn init_trampoline(func: usize, _args: &[u8], _out: &mut Vec<u8>) -> Result<(), WireError> {
+    // SAFETY: `Call::initializer` took `func` from an `fn()`.
+    let f = unsafe { std::mem::transmute::<usize, fn()>(func) };
+    caught(f)
+}
+
+fn encode_result<R: Serialize>(result: &R, out: &mut Vec<u8>) -> Result<(), WireError> {
+    let mark = out.len();
+    postcard::to_io(result, &mut *out).map(drop).map_err(|e| {
+        out.truncate(mark);
+        codec_error(&e)
+    })
+}
+
+fn codec_error(error: &postcard::Error) -> WireError {
+    WireError::Codec(format!("the result did not encode in the worker: {error}"))
+}
+
+fn push_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+thread_local! {
+    /// The message and location of the last panic on this thread (set by the worker's
+    /// panic hook).
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The worker's panic hook: remember "message, at file:line:col" for [`caught`] and
+/// print nothing (the message travels to the task's future instead).
+pub(crate) fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = if let Some(s) = info.payload().downcast_ref::<&str>() {
+            (*s).to_owned()
+        } else if let Some(s) = info.payload().downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "<a panic payload that is not a string>".to_owned()
+        };
+        let full = match info.location() {
+            Some(at) => format!("{message}, at {}:{}:{}", at.file(), at.line(), at.column()),
+            None => message,
+        };
+        LAST_PANIC.with(|last| *last.borrow_mut() = Some(full));
+    }));
+}
+
+/// Calls `f`, turning a panic into [`WireError::Panicked`] with its message and location.
+pub(crate) fn caught<T>(f: impl FnOnce() -> T) -> Result<T, WireError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let recorded = LAST_PANIC.with(|last| last.borrow_mut().take());
+        WireError::Panicked(recorded.unwrap_or_else(|| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "<a panic payload that is not a string>".to_owned())
+        }))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,700 @@
+//! The manager thread: one per pool. It starts workers, hands them tasks, reads their
+//! replies, enforces deadlines, notices deaths and replaces the dead, all from one
+//! `poll` loop that never blocks on a worker (`wire/README.md`, invariants 4-10).
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Child;
+
+use weft_executor::TaskError;
+use weft_shim::sync::Arc;
+use weft_shim::sync::atomic::Ordering;
+use weft_shim::thread::JoinHandle;
+use weft_shim::time::{Duration, Instant};
+
+use crate::call::Probe;
+use crate::init::{WORKER_ENV, WORKER_ENV_VALUE};
+use crate::os::{self, Poller};
+use crate::state::{Job, Shared};
+use crate::wire::{self, Bytes, HEADER, Parsed, ToParent, ToWorker};
+
+/// Tasks in flight on a worker whose tasks are short: enough to hide the round trip.
+const DEEP: usize = 64;
+/// Tasks in flight on a worker whose tasks are long (or unknown yet): one running, one
+/// waiting, so a long task does not hold many others behind it.
+const SHALLOW: usize = 2;
+/// A task shorter than this lets its worker be fed [`DEEP`].
+const SHORT_TASK: Duration = Duration::from_millis(1);
+/// How long a new worker may take to say `Hello`.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a worker that ended its stream may take to exit before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(1);
+/// How long `terminate_workers` waits after `SIGTERM` before `SIGKILL`.
+const TERM_GRACE: Duration = Duration::from_secs(1);
+
+/// Starts the manager thread.
+///
+/// # Errors
+///
+/// The thread could not be started.
+pub(crate) fn start(shared: Arc<Shared>, wake_rx: UnixStream) -> io::Result<JoinHandle<()>> {
+    weft_shim::thread::Builder::new()
+        .name("weft-process-manager".into())
+        .spawn(move || Manager::new(shared, wake_rx).run())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Started; waiting for its `Hello`.
+    Hello,
+    /// `Setup` sent; waiting for `Ready` (the initializer runs).
+    Setup,
+    /// Taking tasks.
+    Ready,
+}
+
+/// Why a worker leaves the pool.
+#[derive(Debug)]
+enum Exit {
+    /// Its stream ended or broke: it exited, or is exiting.
+    Gone,
+    /// Its head task ran past the deadline.
+    Deadline,
+    /// It sent a damaged frame or broke the protocol.
+    Damaged(String),
+}
+
+struct Worker {
+    child: Child,
+    stream: UnixStream,
+    phase: Phase,
+    /// Tasks sent (or being sent), oldest first; only the head may have started.
+    in_flight: VecDeque<Job>,
+    out: Vec<u8>,
+    out_pos: usize,
+    inbuf: Vec<u8>,
+    /// Tasks handed to this worker so far (for `max_tasks_per_child`).
+    sent: u64,
+    spawned_at: Instant,
+    /// Since when the head task may have been running.
+    head_since: Instant,
+    /// Its last task was short: feed it [`DEEP`].
+    fast: bool,
+    /// Its write side is shut: it exits once its replies are out.
+    retiring: bool,
+    /// Its stream ended (or failed) on our side.
+    gone: bool,
+}
+
+impl Worker {
+    fn depth(&self) -> usize {
+        if self.fast { DEEP } else { SHALLOW }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Writes what the socket takes now; `false` if the worker is gone.
+    fn flush(&mut self) -> bool {
+        while self.out_pos < self.out.len() {
+            match os::send(&self.stream, &self.out[self.out_pos..]) {
+                Ok(0) => return false,
+                Ok(n) => self.out_pos += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                Err(_) => return false,
+            }
+        }
+        self.out.clear();
+        self.out_pos = 0;
+        true
+    }
+}
+
+struct Manager {
+    shared: Arc<Shared>,
+    wake_rx: UnixStream,
+    workers: Vec<Worker>,
+    poller: Poller,
+    probe: Probe,
+    /// Workers that ended unplanned (or retired) and are to be replaced.
+    owed: usize,
+    scratch: Vec<u8>,
+}
+
+impl Manager {
+    fn new(shared: Arc<Shared>, wake_rx: UnixStream) -> Self {
+        Self {
+            shared,
+            wake_rx,
+            workers: Vec::new(),
+            poller: Poller::default(),
+            probe: Probe::here(),
+            owed: 0,
+            scratch: vec![0; 1 << 18],
+        }
+    }
+
+    fn run(mut self) {
+        loop {
+            self.drain_wake();
+            if !self.tend() {
+                break;
+            }
+            self.spawn_needed();
+            let mut any_gone = false;
+            for worker in &mut self.workers {
+                if !worker.gone && !worker.flush() {
+                    worker.gone = true;
+                }
+                any_gone |= worker.gone;
+            }
+            self.poll(any_gone);
+            let mut exits = self.read_all();
+            self.check_deadlines(&mut exits);
+            exits.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+            exits.dedup_by_key(|(i, _)| *i);
+            for (i, exit) in exits {
+                self.remove(i, exit);
+            }
+        }
+        self.shared.counters.alive.store(0, Ordering::Relaxed);
+    }
+
+    fn drain_wake(&mut self) {
+        self.shared.clear_wake();
+        let mut buf = [0u8; 64];
+        while matches!((&self.wake_rx).read(&mut buf), Ok(n) if n > 0) {}
+    }
+
+    /// Looks at the shared state: ends the pool if asked, hands queued tasks to
+    /// workers with room, retires workers once the work is done. `false`: the manager
+    /// is finished.
+    fn tend(&mut self) -> bool {
+        let shared = Arc::clone(&self.shared);
+        let mut state = shared.lock();
+        if let Some(signal) = state.ending {
+            drop(state);
+            self.end_workers(signal);
+            return false;
+        }
+        if state.broken.is_some() {
+            return false;
+        }
+        let mut took = false;
+        let now = Instant::now();
+        while !state.queue.is_empty() {
+            let limit = shared.config.max_tasks_per_child;
+            let Some(worker) = self
+                .workers
+                .iter_mut()
+                .filter(|w| {
+                    // Tasks may be queued behind `Setup` (the worker checks the probe
+                    // before it runs anything): start-up costs no extra round trip.
+                    !w.retiring
+                        && !w.gone
+                        && w.in_flight.len() < w.depth()
+                        && limit.is_none_or(|n| w.sent < n)
+                })
+                .min_by_key(|w| w.in_flight.len())
+            else {
+                break;
+            };
+            let Some(mut job) = state.queue.pop_front() else {
+                break;
+            };
+            took = true;
+            if !job.sink.start() {
+                continue; // cancelled while queued: its future is complete
+            }
+            let frame = ToWorker::Task {
+                id: job.id,
+                call: job.call,
+                args: Bytes(&job.args),
+            };
+            if let Err(message) = wire::push_frame(&mut worker.out, &frame) {
+                job.sink.fail(TaskError::Codec { message });
+                continue;
+            }
+            if worker.in_flight.is_empty() {
+                worker.head_since = now;
+            }
+            worker.in_flight.push_back(job);
+            worker.sent += 1;
+            shared.counters.running.fetch_add(1, Ordering::Relaxed);
+        }
+        shared
+            .counters
+            .queued
+            .store(state.queue.len(), Ordering::Relaxed);
+        if took {
+            shared.room.notify_all();
+        }
+        let drained = state.queue.is_empty();
+        let shutdown = state.shutdown;
+        drop(state);
+        for worker in &mut self.workers {
+            let spent = shared
+                .config
+                .max_tasks_per_child
+                .is_some_and(|n| worker.sent >= n);
+            let idle = worker.in_flight.is_empty() && worker.out_pos >= worker.out.len();
+            if !worker.retiring && idle && (spent || (shutdown && drained)) {
+                worker.retiring = true;
+                // The worker exits at end of stream once its replies are out.
+                let _ = worker.stream.shutdown(std::net::Shutdown::Write);
+                if spent && !shutdown {
+                    self.owed += 1;
+                }
+            }
+        }
+        !(shutdown && drained && self.workers.is_empty())
+    }
+
+    /// Starts workers for queued work (one per task, up to `max_workers`) and
+    /// replacements for workers that ended.
+    fn spawn_needed(&mut self) {
+        let (queued, shutdown) = {
+            let state = self.shared.lock();
+            if state.broken.is_some() || state.ending.is_some() {
+                return;
+            }
+            (state.queue.len(), state.shutdown)
+        };
+        if shutdown {
+            self.owed = 0;
+        }
+        loop {
+            let active = self.workers.iter().filter(|w| !w.retiring).count();
+            if active >= self.shared.config.max_workers {
+                self.owed = 0;
+                return;
+            }
+            let starting = self
+                .workers
+                .iter()
+                .filter(|w| w.phase != Phase::Ready)
+                .count();
+            if self.owed == 0 && starting >= queued {
+                return;
+            }
+            let replacing = self.owed > 0;
+            self.owed = self.owed.saturating_sub(1);
+            if !self.spawn() {
+                return;
+            }
+            if replacing {
+                self.shared
+                    .counters
+                    .restarts
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Starts one worker; `false` (and the pool broken) if it could not be started.
+    fn spawn(&mut self) -> bool {
+        let config = &self.shared.config;
+        match os::spawn_worker(
+            &config.program,
+            &config.args,
+            (WORKER_ENV, WORKER_ENV_VALUE),
+        ) {
+            Ok((child, stream)) => {
+                let now = Instant::now();
+                let mut out = Vec::new();
+                let setup = ToWorker::Setup {
+                    probe: self.probe.clone(),
+                    initializer: config.initializer,
+                };
+                if let Err(reason) = wire::push_frame(&mut out, &setup) {
+                    self.break_pool(reason);
+                    return false;
+                }
+                self.workers.push(Worker {
+                    child,
+                    stream,
+                    phase: Phase::Hello,
+                    in_flight: VecDeque::new(),
+                    out,
+                    out_pos: 0,
+                    inbuf: Vec::new(),
+                    sent: 0,
+                    spawned_at: now,
+                    head_since: now,
+                    fast: false,
+                    retiring: false,
+                    gone: false,
+                });
+                self.shared.counters.alive.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(error) => {
+                let reason = format!(
+                    "could not start a worker process ({}): {error}; check that the program exists and can run, and the process limit (ulimit -u)",
+                    config.program.display()
+                );
+                self.break_pool(reason);
+                false
+            }
+        }
+    }
+
+    /// Waits until a worker or a submitter has something, or the next deadline.
+    fn poll(&mut self, now: bool) {
+        self.poller.clear();
+        // Slot 0 is the wake-up socket; slot i + 1 is worker i.
+        let wake = &self.wake_rx;
+        self.poller.add(wake, false);
+        for worker in &self.workers {
+            self.poller
+                .add(&worker.stream, worker.out_pos < worker.out.len());
+        }
+        let timeout = if now {
+            Some(Duration::ZERO)
+        } else {
+            self.next_deadline()
+                .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+        };
+        if self.poller.wait(timeout).is_err() {
+            // poll itself failed (out of memory): do not spin.
+            weft_shim::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let timeout = self.shared.config.timeout;
+        self.workers
+            .iter()
+            .filter_map(|w| match w.phase {
+                Phase::Hello => Some(w.spawned_at + STARTUP_TIMEOUT),
+                Phase::Ready if !w.in_flight.is_empty() => timeout.map(|t| w.head_since + t),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Reads every worker that has input and handles its frames; returns the workers
+    /// that must leave.
+    fn read_all(&mut self) -> Vec<(usize, Exit)> {
+        let mut exits = Vec::new();
+        for i in 0..self.workers.len() {
+            if i >= self.workers.len() {
+                break; // the pool broke while handling a frame, and took every worker
+            }
+            let (readable, writable) = (self.poller.readable(i + 1), self.poller.writable(i + 1));
+            if writable && !self.workers[i].flush() {
+                self.workers[i].gone = true;
+            }
+            if readable || self.workers[i].gone {
+                if !self.read_worker(i) {
+                    self.workers[i].gone = true;
+                }
+                let handled = self.handle_frames(i);
+                if i >= self.workers.len() {
+                    break; // the pool broke while handling a frame
+                }
+                if let Err(reason) = handled {
+                    exits.push((i, Exit::Damaged(reason)));
+                    continue;
+                }
+            }
+            if self.workers[i].gone {
+                exits.push((i, Exit::Gone));
+            }
+        }
+        exits
+    }
+
+    /// Reads what the worker's socket has; `false` at end of stream or error.
+    fn read_worker(&mut self, i: usize) -> bool {
+        let worker = &mut self.workers[i];
+        loop {
+            match (&worker.stream).read(&mut self.scratch) {
+                Ok(0) => return false,
+                Ok(n) => worker.inbuf.extend_from_slice(&self.scratch[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Handles every whole frame in worker `i`'s input.
+    ///
+    /// # Errors
+    ///
+    /// The stream is damaged or out of protocol: the worker must go.
+    fn handle_frames(&mut self, i: usize) -> Result<(), String> {
+        let mut inbuf = std::mem::take(&mut self.workers[i].inbuf);
+        let mut consumed = 0;
+        let outcome = loop {
+            match wire::next_frame(&inbuf[consumed..]) {
+                Parsed::Partial => break Ok(()),
+                Parsed::Damaged(reason) => break Err(reason),
+                Parsed::Frame { len } => {
+                    let payload = &inbuf[consumed + HEADER..consumed + HEADER + len];
+                    consumed += HEADER + len;
+                    let message = match postcard::from_bytes::<ToParent<'_>>(payload) {
+                        Ok(message) => message,
+                        Err(e) => break Err(format!("a frame did not decode: {e}")),
+                    };
+                    if let Err(reason) = self.handle(i, message) {
+                        break Err(reason);
+                    }
+                }
+            }
+        };
+        inbuf.drain(..consumed);
+        if let Some(worker) = self.workers.get_mut(i) {
+            worker.inbuf = inbuf; // (unless the pool broke and took every worker)
+        }
+        outcome
+    }
+
+    /// Handles one message from worker `i`.
+    fn handle(&mut self, i: usize, message: ToParent<'_>) -> Result<(), String> {
+        let phase = self.workers[i].phase;
+        let pid = self.workers[i].pid();
+        match message {
+            ToParent::Hello { probe, .. } if phase == Phase::Hello => {
+                // The worker checks the parent's probe itself before it runs anything;
+                // this check only names the problem sooner.
+                if probe != self.probe {
+                    self.break_pool(different_build(pid));
+                    return Ok(());
+                }
+                self.workers[i].phase = Phase::Setup;
+            }
+            ToParent::Mismatch => {
+                self.break_pool(different_build(pid));
+                return Ok(());
+            }
+            ToParent::Ready if phase == Phase::Setup => {
+                let worker = &mut self.workers[i];
+                worker.phase = Phase::Ready;
+                worker.head_since = Instant::now(); // the deadline starts now
+            }
+            ToParent::InitFailed { message } if phase == Phase::Setup => {
+                self.break_pool(format!(
+                    "the initializer failed in worker process {pid}: {message}"
+                ));
+            }
+            ToParent::Reply { id, outcome } if phase == Phase::Ready => {
+                let worker = &mut self.workers[i];
+                let Some(job) = worker.in_flight.pop_front() else {
+                    return Err(format!("a reply for task {id}, which was not sent"));
+                };
+                if job.id != id {
+                    worker.in_flight.push_front(job);
+                    return Err(format!("a reply for task {id} out of order"));
+                }
+                let now = Instant::now();
+                worker.fast = now.saturating_duration_since(worker.head_since) < SHORT_TASK;
+                worker.head_since = now;
+                let counters = &self.shared.counters;
+                counters.running.fetch_sub(1, Ordering::Relaxed);
+                counters.completed.fetch_add(1, Ordering::Relaxed);
+                match outcome {
+                    Ok(bytes) => job.sink.deliver(bytes.0),
+                    Err(error) => job.sink.fail(error.into()),
+                }
+            }
+            other => return Err(format!("a message out of protocol order: {other:?}")),
+        }
+        Ok(())
+    }
+
+    fn check_deadlines(&mut self, exits: &mut Vec<(usize, Exit)>) {
+        let now = Instant::now();
+        let timeout = self.shared.config.timeout;
+        let mut startup_failure = None;
+        for (i, worker) in self.workers.iter().enumerate() {
+            match worker.phase {
+                Phase::Hello if now >= worker.spawned_at + STARTUP_TIMEOUT => {
+                    startup_failure = Some(format!(
+                        "worker process {} sent no handshake within {STARTUP_TIMEOUT:?}; call weft::process::init() first in main",
+                        worker.pid()
+                    ));
+                }
+                Phase::Ready
+                    if !worker.in_flight.is_empty()
+                        && timeout.is_some_and(|t| now >= worker.head_since + t) =>
+                {
+                    exits.push((i, Exit::Deadline));
+                }
+                _ => {}
+            }
+        }
+        if let Some(reason) = startup_failure {
+            exits.clear();
+            self.break_pool(reason);
+        }
+    }
+
+    /// Worker `i` leaves the pool: reap it, settle its tasks, owe a replacement.
+    fn remove(&mut self, i: usize, exit: Exit) {
+        if i >= self.workers.len() {
+            return; // the pool broke meanwhile and took every worker
+        }
+        let mut worker = self.workers.swap_remove(i);
+        let kill = !matches!(exit, Exit::Gone);
+        let (signal, exit_code) = reap(&mut worker.child, kill);
+        self.shared.counters.alive.fetch_sub(1, Ordering::Relaxed);
+        let planned = worker.retiring && worker.in_flight.is_empty() && kill.eq(&false);
+        let (shutdown, ending) = {
+            let state = self.shared.lock();
+            (
+                state.shutdown,
+                state.ending.is_some() || state.broken.is_some(),
+            )
+        };
+        if ending {
+            return;
+        }
+        if worker.phase != Phase::Ready && !planned {
+            let status = match (signal, exit_code) {
+                (Some(s), _) => format!("killed by signal {s}"),
+                (None, Some(c)) => format!("exit code {c}"),
+                (None, None) => "no status".to_owned(),
+            };
+            let reason = match exit {
+                Exit::Damaged(why) => format!(
+                    "worker process {} broke the protocol during start-up ({why})",
+                    worker.pid()
+                ),
+                _ => format!(
+                    "worker process {} ended during start-up ({status}); is weft::process::init() first in main, and does the initializer succeed?",
+                    worker.pid()
+                ),
+            };
+            self.break_pool(reason);
+            return;
+        }
+        let counters = &self.shared.counters;
+        counters
+            .running
+            .fetch_sub(worker.in_flight.len(), Ordering::Relaxed);
+        let mut requeue: Vec<Job> = Vec::new();
+        if let Some(mut head) = worker.in_flight.pop_front() {
+            let error = match exit {
+                Exit::Deadline => Some(TaskError::DeadlineExceeded {
+                    timeout: self.shared.config.timeout.unwrap_or_default(),
+                }),
+                Exit::Damaged(message) => Some(TaskError::Codec {
+                    message: format!("the worker's reply was damaged: {message}"),
+                }),
+                Exit::Gone if head.attempts < self.shared.config.retries => None,
+                Exit::Gone => Some(TaskError::WorkerDied { signal, exit_code }),
+            };
+            match error {
+                Some(error) => {
+                    counters.completed.fetch_add(1, Ordering::Relaxed);
+                    head.sink.fail(error);
+                }
+                None => {
+                    head.attempts += 1;
+                    requeue.push(head);
+                }
+            }
+        }
+        // Behind the head, nothing started (invariant 4): back to the front, in order.
+        requeue.extend(worker.in_flight.drain(..));
+        if !requeue.is_empty() {
+            let mut state = self.shared.lock();
+            for job in requeue.into_iter().rev() {
+                state.queue.push_front(job);
+            }
+            counters.queued.store(state.queue.len(), Ordering::Relaxed);
+        }
+        if !planned && !shutdown {
+            self.owed += 1;
+        }
+    }
+
+    /// Breaks the pool: no more submits; every queued and in-flight task fails with
+    /// the reason; every worker is killed and reaped.
+    fn break_pool(&mut self, reason: String) {
+        let queued: Vec<Job> = {
+            let mut state = self.shared.lock();
+            if state.broken.is_none() {
+                state.broken = Some(reason.clone());
+            }
+            self.shared.room.notify_all();
+            state.queue.drain(..).collect()
+        };
+        let error = TaskError::PoolBroken { reason };
+        for job in queued {
+            job.sink.fail(error.clone());
+        }
+        for mut worker in self.workers.drain(..) {
+            reap(&mut worker.child, true);
+            for job in worker.in_flight.drain(..) {
+                job.sink.fail(error.clone());
+            }
+        }
+        let counters = &self.shared.counters;
+        counters.alive.store(0, Ordering::Relaxed);
+        counters.queued.store(0, Ordering::Relaxed);
+        counters.running.store(0, Ordering::Relaxed);
+    }
+
+    /// `terminate_workers` / `kill_workers`: signal every worker, reap it, cancel its tasks.
+    fn end_workers(&mut self, signal: i32) {
+        for worker in &self.workers {
+            os::signal(&worker.child, signal);
+        }
+        let deadline = Instant::now() + TERM_GRACE;
+        for mut worker in self.workers.drain(..) {
+            let _ = wait_until(&mut worker.child, deadline);
+            reap(&mut worker.child, true);
+            for job in worker.in_flight.drain(..) {
+                job.sink.fail(TaskError::Cancelled);
+            }
+        }
+        let counters = &self.shared.counters;
+        counters.alive.store(0, Ordering::Relaxed);
+        counters.running.store(0, Ordering::Relaxed);
+    }
+}
+
+fn different_build(pid: u32) -> String {
+    format!(
+        "worker process {pid} runs a different build of this program (the handshake did not match); do not replace the executable while it runs, and give program() only this program"
+    )
+}
+
+/// Waits for `child` until `deadline`; its status if it exited.
+fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::process::ExitStatus> {
+    // A worker that ended its stream is usually gone within microseconds: poll soon
+    // at first, then back off.
+    let mut pause = Duration::from_micros(20);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < deadline => {
+                weft_shim::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(2));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Reaps `child` (killing it first if `kill`, or if it does not exit within
+/// [`EXIT_GRACE`]); returns (signal, exit code).
+fn reap(child: &mut Child, kill: bool) -> (Option<i32>, Option<i32>) {
+    if kill {
+        let _ = child.kill();
+    }
+    let status = match wait_until(child, Instant::now() + EXIT_GRACE) {
+        Some(status) => Some(status),
+        None => {
+            let _ = child.kill();
+            child.wait().ok()
+        }
+    };
+    status.map_or((None, None), |s| (s.signal(), s.code()))
+}

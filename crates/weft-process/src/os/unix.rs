@@ -1,0 +1,231 @@
+//! Unix: socket pairs, `poll`, `fork`+`exec` with a pre-exec hook, and `kill`.
+#![allow(
+    unsafe_code,
+    reason = "FFI calls into libc; each is documented at its call site"
+)]
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use weft_shim::time::Duration;
+
+/// The file descriptor a worker finds its socket on.
+pub(crate) const WORKER_FD: RawFd = 3;
+
+/// Starts `program` with `args` and `env` as a worker; returns the child and the
+/// parent's end of its socket (non-blocking). The child gets its end as stdin (the
+/// worker moves it to fd 3 in [`worker_stream`]); no pre-exec hook, so the standard
+/// library can start it with `posix_spawn`, several times faster than fork + exec.
+///
+/// # Errors
+///
+/// The socket pair could not be made, or the program could not be started.
+pub(crate) fn spawn_worker(
+    program: &Path,
+    args: &[std::ffi::OsString],
+    env: (&str, &str),
+) -> io::Result<(Child, UnixStream)> {
+    let (parent_end, child_end) = UnixStream::pair()?; // both close-on-exec
+    parent_end.set_nonblocking(true)?;
+    let child = Command::new(program)
+        .args(args)
+        .env(env.0, format!("{}:{}", env.1, std::process::id()))
+        .stdin(Stdio::from(OwnedFd::from(child_end)))
+        .spawn()?;
+    Ok((child, parent_end))
+}
+
+/// In a worker, first thing: die with the parent (Linux's parent-death signal, then a
+/// re-check that the parent is still the one that started us, for the race), and
+/// ignore `SIGINT` (`wire/README.md`, invariants 8 and 9).
+pub(crate) fn worker_setup(parent_pid: u32) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: PR_SET_PDEATHSIG takes a signal number; no memory is passed.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    }
+    // SAFETY: `getppid` takes no arguments and cannot fail.
+    let ppid = unsafe { libc::getppid() };
+    if u32::try_from(ppid).ok() != Some(parent_pid) {
+        // The parent died before the signal was armed: do not run as an orphan.
+        std::process::exit(0);
+    }
+    // SAFETY: setting a signal's disposition to SIG_IGN touches no memory.
+    unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+}
+
+/// This worker's end of its socket, if stdin is a socket: moved to fd 3 (blocking,
+/// close-on-exec), with stdin reopened on `/dev/null`.
+pub(crate) fn worker_stream() -> Option<UnixStream> {
+    let mut kind: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `kind` and `len` are valid for writes of the sizes given.
+    let is_socket = unsafe {
+        libc::getsockopt(
+            0,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&raw mut kind).cast(),
+            &raw mut len,
+        )
+    } == 0;
+    if !is_socket {
+        return None;
+    }
+    // SAFETY: fd 0 is open; dup2 makes fd 3 a copy of it (closing whatever fd 3 was:
+    // nothing at this point, `init` runs first in `main`).
+    if unsafe { libc::dup2(0, WORKER_FD) } == -1 {
+        return None;
+    }
+    // SAFETY: FD_CLOEXEC keeps fd 3 out of programs that a task may start.
+    unsafe { libc::fcntl(WORKER_FD, libc::F_SETFD, libc::FD_CLOEXEC) };
+    if let Ok(null) = std::fs::File::open("/dev/null") {
+        // SAFETY: both descriptors are open; fd 0 becomes /dev/null.
+        unsafe { libc::dup2(null.as_raw_fd(), 0) };
+    }
+    // SAFETY: fd 3 is an open socket that the parent made for this process alone, and
+    // nothing else in this process owns it.
+    let stream = unsafe { UnixStream::from_raw_fd(WORKER_FD) };
+    stream.set_nonblocking(false).ok()?;
+    Some(stream)
+}
+
+/// Writes as much of `buf` as the socket takes now; a dead peer is `EPIPE` or
+/// `ECONNRESET`, never `SIGPIPE`.
+///
+/// # Errors
+///
+/// As `send(2)`; `WouldBlock` when a non-blocking socket is full.
+pub(crate) fn send(stream: &UnixStream, buf: &[u8]) -> io::Result<usize> {
+    loop {
+        // SAFETY: `buf` is valid for reads of `buf.len()` bytes.
+        let n = unsafe {
+            libc::send(
+                stream.as_raw_fd(),
+                buf.as_ptr().cast(),
+                buf.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Sends `signal` to a child that has not been reaped (so its pid is still its own).
+pub(crate) fn signal(child: &Child, signal: i32) {
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: `kill` takes a pid and a signal number; the child is unreaped, so
+        // the pid cannot name another process.
+        unsafe { libc::kill(pid, signal) };
+    }
+}
+
+/// `SIGTERM` and `SIGKILL`.
+pub(crate) const SIGTERM: i32 = libc::SIGTERM;
+/// See [`SIGTERM`].
+pub(crate) const SIGKILL: i32 = libc::SIGKILL;
+
+/// `poll(2)` over a set of sockets.
+#[derive(Debug, Default)]
+pub(crate) struct Poller {
+    fds: Vec<libc::pollfd>,
+}
+
+impl Poller {
+    /// Forgets every socket.
+    pub(crate) fn clear(&mut self) {
+        self.fds.clear();
+    }
+
+    /// Watches `stream` for input (and for room to write, if `write`); returns its slot.
+    pub(crate) fn add(&mut self, stream: &UnixStream, write: bool) -> usize {
+        let mut events = libc::POLLIN;
+        if write {
+            events |= libc::POLLOUT;
+        }
+        self.fds.push(libc::pollfd {
+            fd: stream.as_raw_fd(),
+            events,
+            revents: 0,
+        });
+        self.fds.len() - 1
+    }
+
+    /// Waits until a socket is ready or `timeout` passes (`None`: no limit).
+    ///
+    /// # Errors
+    ///
+    /// As `poll(2)`, except `EINTR`, which returns early with nothing ready.
+    pub(crate) fn wait(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let ms = timeout.map_or(-1, |t| {
+            // Round up, so a deadline is not polled for in a busy loop.
+            libc::c_int::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(libc::c_int::MAX)
+        });
+        let count = libc::nfds_t::try_from(self.fds.len()).unwrap_or(libc::nfds_t::MAX);
+        // SAFETY: `fds` is valid for reads and writes of `count` pollfd entries.
+        let n = unsafe { libc::poll(self.fds.as_mut_ptr(), count, ms) };
+        if n < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::Interrupted {
+                for fd in &mut self.fds {
+                    fd.revents = 0;
+                }
+                return Ok(());
+            }
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    /// Whether slot `i` has input, end of stream or an error to read.
+    pub(crate) fn readable(&self, i: usize) -> bool {
+        self.fds[i].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+    }
+
+    /// Whether slot `i` has room to write (or an error to find by writing).
+    pub(crate) fn writable(&self, i: usize) -> bool {
+        self.fds[i].revents & (libc::POLLOUT | libc::POLLERR | libc::POLLHUP) != 0
+    }
+}
+
+/// (device, inode, size, modification time) of the executable this process runs.
+pub(crate) fn executable_identity() -> Option<(u64, u64, u64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    let path = if cfg!(any(target_os = "linux", target_os = "android")) {
+        std::path::PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().ok()?
+    };
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.dev(), meta.ino(), meta.size(), meta.mtime()))
+}
+
+/// The program a worker is started from: on Linux `/proc/self/exe`, the very file
+/// this process runs even if its path was replaced or removed since.
+pub(crate) fn this_program() -> io::Result<std::path::PathBuf> {
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        Ok(std::path::PathBuf::from("/proc/self/exe"))
+    } else {
+        std::env::current_exe()
+    }
+}
+
+/// Removes the worker marker from this process's environment, so that programs a
+/// task starts do not think they are workers.
+///
+/// # Safety
+///
+/// No other thread may be reading or writing the environment.
+pub(crate) unsafe fn remove_env(key: &str) {
+    // SAFETY: by this function's contract, no other thread touches the environment.
+    unsafe { std::env::remove_var(key) };
+}

@@ -1,0 +1,427 @@
+//! [`ProcessPool`]: Python's `ProcessPoolExecutor` / `multiprocessing.Pool`, minus their
+//! failure modes.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use weft_executor::{Future, Promise, TaskError};
+use weft_shim::sync::atomic::Ordering;
+use weft_shim::sync::{Arc, Mutex};
+use weft_shim::thread::JoinHandle;
+
+use crate::SubmitError;
+use crate::builder::{ProcessPoolBuilder, WhenFull};
+use crate::call::Call;
+use crate::state::{Job, Shared, TypedSink};
+
+/// Why a task was not queued.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    Full,
+    ShutDown,
+    Broken(String),
+}
+
+impl Refused {
+    fn with<A>(self, args: A) -> SubmitError<A> {
+        match self {
+            Self::Full => SubmitError::Full(args),
+            Self::ShutDown => SubmitError::ShutDown(args),
+            Self::Broken(reason) => SubmitError::Broken { reason, args },
+        }
+    }
+
+    /// The error an item of a `map` gets when its chunk was refused.
+    pub(crate) fn task_error(&self) -> TaskError {
+        match self {
+            Self::Full | Self::ShutDown => TaskError::ShutDown,
+            Self::Broken(reason) => TaskError::PoolBroken {
+                reason: reason.clone(),
+            },
+        }
+    }
+}
+
+/// A snapshot of a pool's counters.
+///
+/// # Examples
+///
+/// ```
+/// weft::process::init();
+/// let pool = weft::process::ProcessPool::builder().max_workers(1).build()?;
+/// assert_eq!(pool.submit(|n: u8| n, 1)?.result()?, 1);
+/// let stats = pool.stats();
+/// assert_eq!((stats.completed, stats.queued, stats.running), (1, 0, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Worker processes alive (starting or running).
+    pub workers_alive: usize,
+    /// Workers started to replace one that died, was killed at a deadline, or retired
+    /// after `max_tasks_per_child` tasks.
+    pub restarts: u64,
+    /// Tasks waiting for a worker.
+    pub queued: usize,
+    /// Tasks handed to workers and not finished.
+    pub running: usize,
+    /// Tasks finished, successfully or not, in a worker.
+    pub completed: u64,
+}
+
+/// A pool of worker processes that run `fn` items on serde arguments, and survives its
+/// workers: a worker that crashes, aborts, exits or hangs past its deadline fails only
+/// the task it was running, and is replaced.
+///
+/// Workers are this same program started again: call [`init`](crate::init) first in
+/// `main`. Tasks are `fn` items or non-capturing closures, `fn(A) -> R` with `A` and `R`
+/// serde types, so what cannot cross a process boundary does not compile. Arguments
+/// and results travel as checked postcard frames (see the crate's `wire/README.md`).
+///
+/// # Examples
+///
+/// ```
+/// use weft::process::ProcessPool;
+///
+/// fn collatz_steps(mut n: u64) -> u32 {
+///     let mut steps = 0;
+///     while n != 1 {
+///         n = if n % 2 == 0 { n / 2 } else { 3 * n + 1 };
+///         steps += 1;
+///     }
+///     steps
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     weft::process::init(); // first: in a worker, this runs tasks and never returns
+///     let pool = ProcessPool::builder().max_workers(2).build()?;
+///     assert_eq!(pool.submit(collatz_steps, 27)?.result()?, 111);
+///     let longest = pool
+///         .map(collatz_steps, 1..10_000u64)
+///         .chunksize(500)
+///         .map(Result::unwrap)
+///         .max();
+///     assert_eq!(longest, Some(261));
+///     Ok(())
+/// }
+/// ```
+///
+/// # Differences from Python's `concurrent.futures.ProcessPoolExecutor` and `multiprocessing.Pool`
+///
+/// - A worker killed mid-task (`kill -9`, `abort`, `exit`) fails that one task with
+///   [`TaskError::WorkerDied`] and is replaced; Python's executor breaks for good
+///   (`BrokenProcessPool`) and `multiprocessing.Pool` hangs.
+/// - Only `fn` items and non-capturing closures are accepted, checked at compile time:
+///   no pickling errors at run time, no bound method silently dropped.
+/// - A per-task [`timeout`](ProcessPoolBuilder::timeout) kills and replaces a hung
+///   worker ([`TaskError::DeadlineExceeded`]); Python has only timed waits.
+/// - The submit queue is bounded ([`WhenFull`]); Python's grows without limit.
+/// - Workers are started with exec, never forked from a threaded parent.
+/// - A panic comes back with its message and `file:line:col`.
+/// - `retries`, `terminate_workers`, `kill_workers` and [`stats`](Self::stats) have no
+///   Python counterpart (`Pool.terminate` is closest to `terminate_workers`).
+/// - `map` is lazy with a bounded window and yields one `Result` per item.
+/// - Ctrl-C: workers ignore `SIGINT`, so the parent alone decides; by default it dies
+///   and its workers follow at once (no orphans, no hang, no tracebacks from each
+///   worker). A program that handles `SIGINT` calls [`shutdown`](Self::shutdown) or
+///   [`kill_workers`](Self::kill_workers) in its handler.
+pub struct ProcessPool {
+    shared: Arc<Shared>,
+    manager: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl ProcessPool {
+    /// Starts configuring a pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().max_workers(2).build()?;
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
+    pub fn builder() -> ProcessPoolBuilder {
+        ProcessPoolBuilder::default()
+    }
+
+    pub(crate) fn from_parts(shared: Arc<Shared>, manager: JoinHandle<()>) -> Self {
+        Self {
+            shared,
+            manager: Mutex::new(Some(manager)),
+        }
+    }
+
+    /// Runs `f(args)` in a worker process and returns the [`Future`] of its result.
+    /// When the queue is full it does what the pool's [`WhenFull`] says.
+    ///
+    /// An argument that fails to serialize gives a future already failed with
+    /// [`TaskError::Codec`]; a result that fails to serialize in the worker fails the
+    /// same way. Either way the pool carries on.
+    ///
+    /// # Errors
+    ///
+    /// [`SubmitError::ShutDown`] after [`shutdown`](Self::shutdown) (or
+    /// `terminate_workers`/`kill_workers`), [`SubmitError::Full`] when full under
+    /// [`WhenFull::Reject`], [`SubmitError::Broken`] once the pool is broken. The
+    /// argument comes back inside the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().max_workers(1).build()?;
+    /// let future = pool.submit(|s: String| s.len(), "hello".to_owned())?;
+    /// assert_eq!(future.result()?, 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn submit<A, R>(&self, f: fn(A) -> R, args: A) -> Result<Future<R>, SubmitError<A>>
+    where
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + Send + 'static,
+    {
+        let (promise, future) = Promise::new();
+        let bytes = match postcard::to_allocvec(&args) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                promise.complete(Err(TaskError::Codec {
+                    message: format!("the argument did not encode: {error}"),
+                }));
+                return Ok(future);
+            }
+        };
+        let job = self.job(Call::new(f), bytes, promise, decode_one::<R>);
+        let block = self.shared.config.when_full == WhenFull::Block;
+        match self.enqueue(job, block) {
+            Ok(()) => Ok(future),
+            Err((refused, job)) => {
+                // The future is dropped unobserved: complete it quietly.
+                job.sink.fail(TaskError::Cancelled);
+                drop(future);
+                Err(refused.with(args))
+            }
+        }
+    }
+
+    pub(crate) fn job<T: Send + 'static>(
+        &self,
+        call: Call,
+        args: Vec<u8>,
+        promise: Promise<T>,
+        decode: fn(&[u8]) -> Result<T, TaskError>,
+    ) -> Job {
+        Job {
+            id: self.shared.next_id.fetch_add(1, Ordering::Relaxed),
+            call,
+            args,
+            sink: Box::new(TypedSink { promise, decode }),
+            attempts: 0,
+        }
+    }
+
+    /// Queues `job`, waiting for room if `block`.
+    pub(crate) fn enqueue(&self, job: Job, block: bool) -> Result<(), (Refused, Job)> {
+        let shared = &self.shared;
+        let mut state = shared.lock();
+        loop {
+            if let Some(reason) = &state.broken {
+                return Err((Refused::Broken(reason.clone()), job));
+            }
+            if state.shutdown {
+                return Err((Refused::ShutDown, job));
+            }
+            if shared.config.capacity.is_none_or(|c| state.queue.len() < c) {
+                break;
+            }
+            if !block {
+                return Err((Refused::Full, job));
+            }
+            shared.wake();
+            state = shared
+                .room
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        state.queue.push_back(job);
+        shared
+            .counters
+            .queued
+            .store(state.queue.len(), Ordering::Relaxed);
+        drop(state);
+        shared.wake();
+        Ok(())
+    }
+
+    /// Stops taking tasks; with `wait`, returns once every queued task has run (or, with
+    /// `cancel_futures`, been cancelled) and every worker has exited and been reaped.
+    /// Running tasks always finish. Calling it again is harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::process::{ProcessPool, SubmitError};
+    ///
+    /// weft::process::init();
+    /// let pool = ProcessPool::builder().max_workers(1).build()?;
+    /// let future = pool.submit(|n: u32| n * 2, 21)?;
+    /// pool.shutdown(true, false);
+    /// assert_eq!(future.result()?, 42); // queued work still ran
+    /// assert!(matches!(pool.submit(|n: u32| n, 1), Err(SubmitError::ShutDown(1))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        let cancelled: Vec<Job> = {
+            let mut state = self.shared.lock();
+            state.shutdown = true;
+            self.shared.room.notify_all();
+            if cancel_futures {
+                state.queue.drain(..).collect()
+            } else {
+                Vec::new()
+            }
+        };
+        for job in cancelled {
+            job.sink.fail(TaskError::Cancelled);
+        }
+        self.shared.wake();
+        if wait {
+            self.join_manager();
+        }
+    }
+
+    /// Ends the pool at once: every worker gets `SIGTERM` (then `SIGKILL` if it has not
+    /// exited within a second) and is reaped; every pending future fails with
+    /// [`TaskError::Cancelled`]. Returns once the workers are gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().max_workers(1).build()?;
+    /// pool.terminate_workers();
+    /// assert_eq!(pool.stats().workers_alive, 0);
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
+    pub fn terminate_workers(&self) {
+        self.end(crate::os::SIGTERM);
+    }
+
+    /// As [`terminate_workers`](Self::terminate_workers), with `SIGKILL` straight away.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().max_workers(1).build()?;
+    /// pool.kill_workers();
+    /// assert!(pool.submit(|n: u8| n, 1).is_err());
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
+    pub fn kill_workers(&self) {
+        self.end(crate::os::SIGKILL);
+    }
+
+    fn end(&self, signal: i32) {
+        let cancelled: Vec<Job> = {
+            let mut state = self.shared.lock();
+            state.shutdown = true;
+            if state.ending.is_none() {
+                state.ending = Some(signal);
+            }
+            self.shared.room.notify_all();
+            state.queue.drain(..).collect()
+        };
+        for job in cancelled {
+            job.sink.fail(TaskError::Cancelled);
+        }
+        self.shared.counters.queued.store(0, Ordering::Relaxed);
+        self.shared.wake();
+        self.join_manager();
+    }
+
+    fn join_manager(&self) {
+        let handle = self
+            .manager
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            // A panic in the manager is a bug; its tasks' promises resolved as Abandoned
+            // while it unwound.
+            let _ = handle.join();
+        }
+    }
+
+    /// A snapshot of the pool's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().build()?;
+    /// assert_eq!(pool.stats().workers_alive, 0); // workers start with the first task
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        let c = &self.shared.counters;
+        Stats {
+            workers_alive: c.alive.load(Ordering::Relaxed),
+            restarts: c.restarts.load(Ordering::Relaxed),
+            queued: c.queued.load(Ordering::Relaxed),
+            running: c.running.load(Ordering::Relaxed),
+            completed: c.completed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Why the pool is broken, if it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().build()?;
+    /// assert_eq!(pool.broken_reason(), None);
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
+    pub fn broken_reason(&self) -> Option<String> {
+        self.shared.lock().broken.clone()
+    }
+
+    /// The most worker processes this pool runs at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().max_workers(3).build()?;
+    /// assert_eq!(pool.max_workers(), 3);
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
+    pub fn max_workers(&self) -> usize {
+        self.shared.config.max_workers
+    }
+}
+
+/// Decodes one task's result.
+fn decode_one<R: DeserializeOwned>(bytes: &[u8]) -> Result<R, TaskError> {
+    postcard::from_bytes(bytes).map_err(|e| TaskError::Codec {
+        message: format!("the result did not decode in the parent: {e}"),
+    })
+}
+
+impl Drop for ProcessPool {
+    /// Shuts down and waits, as Python's `with ProcessPoolExecutor() as ex:` does.
+    fn drop(&mut self) {
+        self.shutdown(true, false);
+    }
+}
+
+impl fmt::Debug for ProcessPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessPool")
+            .field("max_workers", &self.max_workers())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}

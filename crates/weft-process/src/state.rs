@@ -1,0 +1,139 @@
+//! What the pool handle and its manager thread share: the queue, the flags, the
+//! counters, and the type-erased jobs.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+
+use weft_executor::{Promise, TaskError};
+use weft_shim::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use weft_shim::sync::{Condvar, Mutex, MutexGuard};
+use weft_shim::time::Duration;
+
+use crate::builder::WhenFull;
+use crate::call::Call;
+
+/// The receiving end of one task: decodes the result bytes and completes its future.
+pub(crate) trait Sink: Send {
+    /// Claims the task to run; `false` if its future was cancelled first.
+    fn start(&mut self) -> bool;
+    /// Decodes the result and completes the future.
+    fn deliver(self: Box<Self>, bytes: &[u8]);
+    /// Completes the future with `error`.
+    fn fail(self: Box<Self>, error: TaskError);
+}
+
+/// A [`Sink`] for a future of `T`.
+pub(crate) struct TypedSink<T: Send> {
+    pub(crate) promise: Promise<T>,
+    pub(crate) decode: fn(&[u8]) -> Result<T, TaskError>,
+}
+
+impl<T: Send> Sink for TypedSink<T> {
+    fn start(&mut self) -> bool {
+        self.promise.start()
+    }
+
+    fn deliver(self: Box<Self>, bytes: &[u8]) {
+        let result = (self.decode)(bytes);
+        self.promise.complete(result);
+    }
+
+    fn fail(self: Box<Self>, error: TaskError) {
+        self.promise.complete(Err(error));
+    }
+}
+
+/// One submitted task.
+pub(crate) struct Job {
+    pub(crate) id: u64,
+    pub(crate) call: Call,
+    pub(crate) args: Vec<u8>,
+    pub(crate) sink: Box<dyn Sink>,
+    /// Runs so far that ended with the worker's death (for `retries`).
+    pub(crate) attempts: u32,
+}
+
+/// The pool's settings, fixed at `build`.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) max_workers: usize,
+    pub(crate) max_tasks_per_child: Option<u64>,
+    pub(crate) initializer: Option<Call>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) capacity: Option<usize>,
+    pub(crate) when_full: WhenFull,
+    pub(crate) retries: u32,
+    pub(crate) program: PathBuf,
+    pub(crate) args: Vec<OsString>,
+}
+
+/// The mutable state, under [`Shared::state`].
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) queue: VecDeque<Job>,
+    /// `shutdown` was called: no more submits; the manager ends when the work is done.
+    pub(crate) shutdown: bool,
+    /// `terminate_workers`/`kill_workers`: the signal to end the workers with.
+    pub(crate) ending: Option<i32>,
+    /// Why the pool broke, once it did.
+    pub(crate) broken: Option<String>,
+}
+
+/// Snapshot counters, updated by the manager and the submitters.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) alive: AtomicUsize,
+    pub(crate) restarts: AtomicU64,
+    pub(crate) queued: AtomicUsize,
+    pub(crate) running: AtomicUsize,
+    pub(crate) completed: AtomicU64,
+}
+
+/// Everything the pool handle and the manager thread share.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) state: Mutex<State>,
+    /// Submitters waiting for room in the queue.
+    pub(crate) room: Condvar,
+    /// A wake-up byte is on its way to the manager (`wire/README.md`, invariant 6).
+    wake_pending: AtomicBool,
+    wake_tx: UnixStream,
+    pub(crate) next_id: AtomicU64,
+    pub(crate) counters: Counters,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config, wake_tx: UnixStream) -> Self {
+        Self {
+            config,
+            state: Mutex::new(State::default()),
+            room: Condvar::new(),
+            wake_pending: AtomicBool::new(false),
+            wake_tx,
+            next_id: AtomicU64::new(0),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Locks the state; a panic elsewhere while it was held does not make it unusable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Wakes the manager; never blocks (invariant 6).
+    pub(crate) fn wake(&self) {
+        if !self.wake_pending.swap(true, Ordering::SeqCst) {
+            // A full socket means a byte is already waiting: nothing is lost.
+            let _ = crate::os::send(&self.wake_tx, &[1]);
+        }
+    }
+
+    /// The manager is about to look at the state: later submits must wake it again.
+    pub(crate) fn clear_wake(&self) {
+        self.wake_pending.store(false, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,406 @@
+//! One test per fault a worker process can suffer: the task in flight gets an error
+//! value that says what happened, and the pool goes on. After each test no child
+//! process and no file descriptor is left behind (checked by the runner).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize, Serializer};
+use weft::executor::TaskError;
+use weft::process::{ProcessPool, SubmitError};
+
+use common::{Case, children_of, eventually, is_dead, kill, marker};
+
+fn main() {
+    weft::process::init();
+    if std::env::var_os("WEFT_TEST_ROLE").is_some_and(|r| r == "parent") {
+        parent_role();
+    }
+    let cases: &[Case] = &[
+        (
+            "sigkill_mid_task_fails_that_task_and_the_pool_goes_on",
+            sigkill_mid_task,
+        ),
+        (
+            "a_panic_comes_back_with_message_and_location",
+            panic_in_task,
+        ),
+        ("exit_and_abort_are_worker_deaths", exit_and_abort),
+        ("a_task_past_its_deadline_is_killed_and_replaced", deadline),
+        ("parent_sigkill_leaves_no_orphans", parent_sigkill),
+        (
+            "sigint_to_the_process_group_leaves_no_orphans",
+            sigint_to_group,
+        ),
+        ("a_half_written_frame_is_a_death_never_garbage", half_frame),
+        ("a_damaged_frame_fails_its_task_with_codec", damaged_frame),
+        (
+            "a_worker_killed_during_a_16_mib_write_does_not_block",
+            big_write_to_killed_worker,
+        ),
+        (
+            "serialize_failures_fail_one_future_only",
+            serialize_failures,
+        ),
+        (
+            "a_failing_initializer_breaks_the_pool_with_its_reason",
+            failing_initializer,
+        ),
+        ("unstartable_workers_break_the_pool", unstartable_workers),
+        (
+            "a_thousand_submits_while_busy_never_block",
+            thousand_submits_while_busy,
+        ),
+    ];
+    common::run(cases);
+}
+
+fn pid(_: ()) -> u32 {
+    std::process::id()
+}
+
+fn sleep_ms(ms: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(ms));
+    ms
+}
+
+fn double(n: u64) -> u64 {
+    n * 2
+}
+
+/// The one worker of a one-worker pool, after a task ran on it.
+fn worker_pid(pool: &ProcessPool) -> u32 {
+    pool.submit(pid, ()).unwrap().result().unwrap()
+}
+
+fn wait_running(pool: &ProcessPool, n: usize) {
+    eventually("tasks running", || pool.stats().running >= n);
+}
+
+fn sigkill_mid_task() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let victim = worker_pid(&pool);
+    let doomed = pool.submit(sleep_ms, 60_000).unwrap();
+    let others: Vec<_> = (0..10).map(|n| pool.submit(double, n).unwrap()).collect();
+    wait_running(&pool, 1);
+    kill(victim, libc::SIGKILL);
+    assert_eq!(
+        doomed.result(),
+        Err(TaskError::WorkerDied {
+            signal: Some(libc::SIGKILL),
+            exit_code: None
+        })
+    );
+    let got: Vec<u64> = others.into_iter().map(|f| f.result().unwrap()).collect();
+    assert_eq!(got, (0..10).map(|n| n * 2).collect::<Vec<_>>());
+    assert_ne!(
+        worker_pid(&pool),
+        victim,
+        "a new worker replaced the dead one"
+    );
+    assert!(pool.stats().restarts >= 1);
+}
+
+fn boom(n: u32) -> u32 {
+    if n == 13 {
+        panic!("unlucky {n}");
+    }
+    n
+}
+
+fn panic_in_task() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let before = worker_pid(&pool);
+    match pool.submit(boom, 13).unwrap().result() {
+        Err(TaskError::Panicked { message }) => {
+            assert!(message.starts_with("unlucky 13, at "), "{message}");
+            assert!(message.contains("faults.rs:"), "location: {message}");
+        }
+        other => panic!("expected Panicked, got {other:?}"),
+    }
+    assert_eq!(pool.submit(boom, 7).unwrap().result(), Ok(7));
+    assert_eq!(worker_pid(&pool), before, "the worker lived on");
+    assert_eq!(pool.stats().restarts, 0);
+}
+
+fn exit_with(code: i32) -> u32 {
+    std::process::exit(code)
+}
+
+fn abort(_: ()) -> u32 {
+    std::process::abort()
+}
+
+fn exit_and_abort() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    assert_eq!(
+        pool.submit(exit_with, 3).unwrap().result(),
+        Err(TaskError::WorkerDied {
+            signal: None,
+            exit_code: Some(3)
+        })
+    );
+    assert_eq!(
+        pool.submit(abort, ()).unwrap().result(),
+        Err(TaskError::WorkerDied {
+            signal: Some(libc::SIGABRT),
+            exit_code: None
+        })
+    );
+    assert_eq!(pool.submit(double, 4).unwrap().result(), Ok(8));
+}
+
+fn deadline() {
+    let timeout = Duration::from_millis(300);
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .timeout(timeout)
+        .build()
+        .unwrap();
+    let hung = pool.submit(sleep_ms, 60_000).unwrap();
+    let next = pool.submit(double, 5).unwrap();
+    assert_eq!(hung.result(), Err(TaskError::DeadlineExceeded { timeout }));
+    assert_eq!(next.result(), Ok(10));
+    assert!(pool.stats().restarts >= 1);
+}
+
+/// Spawns this test binary as a pool's parent; returns it once its two workers run
+/// long tasks, with their pids.
+fn start_parent(own_group: bool) -> (std::process::Child, Vec<u32>) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .env("WEFT_TEST_ROLE", "parent")
+        .stdout(Stdio::piped());
+    if own_group {
+        command.process_group(0);
+    }
+    let mut parent = command.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(parent.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let workers: Vec<u32> = children_of(parent.id())
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(workers.len(), 2, "the parent runs two workers");
+    (parent, workers)
+}
+
+/// The parent role: a pool of two workers busy with long tasks, forever.
+fn parent_role() -> ! {
+    let pool = ProcessPool::builder().max_workers(2).build().unwrap();
+    let _busy: Vec<_> = (0..4)
+        .map(|_| pool.submit(sleep_ms, 600_000).unwrap())
+        .collect();
+    while pool.stats().workers_alive < 2 || pool.stats().running < 4 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!("ready");
+    loop {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+}
+
+fn parent_sigkill() {
+    let (mut parent, workers) = start_parent(false);
+    parent.kill().unwrap();
+    assert_eq!(parent.wait().unwrap().signal(), Some(libc::SIGKILL));
+    for pid in workers {
+        eventually("orphaned worker exits", || is_dead(pid));
+    }
+}
+
+fn sigint_to_group() {
+    let (mut parent, workers) = start_parent(true);
+    kill_group(parent.id(), libc::SIGINT);
+    assert_eq!(parent.wait().unwrap().signal(), Some(libc::SIGINT));
+    for pid in workers {
+        eventually("worker exits after Ctrl-C", || is_dead(pid));
+    }
+}
+
+fn kill_group(pgid: u32, signal: i32) {
+    // SAFETY: `kill` with a negative pid signals that process group; no memory is touched.
+    unsafe { libc::kill(-(pgid as libc::pid_t), signal) };
+}
+
+/// Writes `bytes` to the worker's socket (fd 3) behind the pool's back.
+fn write_fd3(bytes: &[u8]) {
+    // SAFETY: `bytes` is valid for reads of its length; fd 3 is the worker's socket.
+    unsafe { libc::write(3, bytes.as_ptr().cast(), bytes.len()) };
+}
+
+fn half_frame_then_exit(_: ()) -> u64 {
+    // A header announcing 100 bytes, and only 2 of them.
+    write_fd3(&[100, 0, 0, 0, 1, 2, 3, 4, 0, 5]);
+    std::process::exit(0)
+}
+
+fn half_frame() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    assert_eq!(
+        pool.submit(half_frame_then_exit, ()).unwrap().result(),
+        Err(TaskError::WorkerDied {
+            signal: None,
+            exit_code: Some(0)
+        })
+    );
+    assert_eq!(pool.submit(double, 1).unwrap().result(), Ok(2));
+}
+
+fn bad_crc_then_wait(_: ()) -> u64 {
+    write_fd3(&[2, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 3, 0]);
+    std::thread::sleep(Duration::from_secs(60));
+    0
+}
+
+fn damaged_frame() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    match pool.submit(bad_crc_then_wait, ()).unwrap().result() {
+        Err(TaskError::Codec { message }) => assert!(message.contains("CRC"), "{message}"),
+        other => panic!("expected Codec, got {other:?}"),
+    }
+    assert_eq!(pool.submit(double, 2).unwrap().result(), Ok(4));
+}
+
+fn byte_len(bytes: Vec<u8>) -> usize {
+    bytes.len()
+}
+
+fn big_write_to_killed_worker() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let victim = worker_pid(&pool);
+    let busy = pool.submit(sleep_ms, 60_000).unwrap();
+    let big = pool.submit(byte_len, vec![7u8; 16 << 20]).unwrap();
+    wait_running(&pool, 2); // both handed to the worker, which reads nothing
+    // The manager is stuck mid-write only if it blocks: it must still serve submits.
+    let queued = pool.submit(double, 21).unwrap();
+    kill(victim, libc::SIGKILL);
+    assert!(matches!(busy.result(), Err(TaskError::WorkerDied { .. })));
+    assert_eq!(big.result(), Ok(16 << 20), "re-sent to a fresh worker");
+    assert_eq!(queued.result(), Ok(42));
+}
+
+/// A value whose serialization always fails.
+#[derive(Debug, Deserialize)]
+struct Unserializable(u8);
+
+impl Serialize for Unserializable {
+    fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(
+            "this value refuses to be serialized",
+        ))
+    }
+}
+
+fn takes_unserializable(v: Unserializable) -> u8 {
+    v.0
+}
+
+fn returns_unserializable(n: u8) -> Unserializable {
+    Unserializable(n)
+}
+
+fn serialize_failures() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let before = worker_pid(&pool);
+    match pool
+        .submit(takes_unserializable, Unserializable(1))
+        .unwrap()
+        .result()
+    {
+        Err(TaskError::Codec { message }) => {
+            assert!(message.contains("argument did not encode"), "{message}");
+        }
+        other => panic!("expected Codec, got {other:?}"),
+    }
+    match pool.submit(returns_unserializable, 2).unwrap().result() {
+        Err(TaskError::Codec { message }) => {
+            assert!(message.contains("result did not encode"), "{message}");
+        }
+        other => panic!("expected Codec, got {other:?}"),
+    }
+    let mut items = pool.map(returns_unserializable, [1u8]);
+    assert!(matches!(items.next(), Some(Err(TaskError::Codec { .. }))));
+    assert_eq!(pool.submit(double, 3).unwrap().result(), Ok(6));
+    assert_eq!(worker_pid(&pool), before, "the pool stayed healthy");
+}
+
+fn bad_initializer() {
+    panic!("cannot open the model file");
+}
+
+fn failing_initializer() {
+    let pool = ProcessPool::builder()
+        .max_workers(2)
+        .initializer(bad_initializer)
+        .build()
+        .unwrap();
+    let futures: Vec<_> = (0..5).map(|n| pool.submit(double, n).unwrap()).collect();
+    for future in futures {
+        match future.result() {
+            Err(TaskError::PoolBroken { reason }) => {
+                assert!(reason.contains("cannot open the model file"), "{reason}");
+            }
+            other => panic!("expected PoolBroken, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        pool.submit(double, 9),
+        Err(SubmitError::Broken { args: 9, .. })
+    ));
+    assert!(pool.broken_reason().is_some());
+}
+
+fn unstartable_workers() {
+    for program in ["/nonexistent/weft-worker", "/bin/true"] {
+        let pool = ProcessPool::builder()
+            .max_workers(2)
+            .program(program)
+            .build()
+            .unwrap();
+        let futures: Vec<_> = (0..3).map(|n| pool.submit(double, n).unwrap()).collect();
+        for future in futures {
+            assert!(
+                matches!(future.result(), Err(TaskError::PoolBroken { .. })),
+                "{program}"
+            );
+        }
+        let reason = pool.broken_reason().unwrap();
+        assert!(reason.contains("worker"), "{reason}");
+    }
+}
+
+fn wait_for_file(path: String) -> bool {
+    while !std::path::Path::new(&path).exists() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    true
+}
+
+fn thousand_submits_while_busy() {
+    let gate = marker("gate-1000");
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let busy = pool
+        .submit(wait_for_file, gate.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 1);
+    let futures: Vec<_> = (0..1_000)
+        .map(|n| pool.submit(double, n).unwrap())
+        .collect();
+    assert!(
+        !busy.done(),
+        "every submit returned while the worker was busy"
+    );
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+    assert_eq!(total, (0..1_000).map(|n| n * 2).sum());
+    let _ = std::fs::remove_file(gate);
+}

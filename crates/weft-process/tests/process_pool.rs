@@ -1,0 +1,354 @@
+//! `ProcessPool`: submit, map, shutdown, retries, terminate/kill, stats. The runner
+//! checks after each test that no child process and no file descriptor is left.
+
+mod common;
+
+use std::time::Duration;
+
+use weft::executor::TaskError;
+use weft::process::{ProcessPool, SubmitError, WhenFull};
+
+use common::{Case, eventually, marker};
+
+fn main() {
+    weft::process::init();
+    let cases: &[Case] = &[
+        ("submit_runs_in_another_process", submit_runs_elsewhere),
+        ("closures_and_structured_values_cross", closures_and_values),
+        ("map_is_ordered_for_every_chunksize", map_ordered),
+        ("map_is_lazy_over_an_endless_iterator", map_lazy),
+        ("map_unordered_yields_every_index_once", map_unordered),
+        ("map_gives_a_panicking_item_its_own_error", map_item_errors),
+        ("shutdown_runs_queued_work_then_refuses", shutdown_waits),
+        (
+            "shutdown_cancel_futures_cancels_the_queue",
+            shutdown_cancels,
+        ),
+        ("drop_waits_for_the_work", drop_waits),
+        ("retries_rerun_a_task_whose_worker_died", retries),
+        (
+            "terminate_and_kill_end_the_pool_at_once",
+            terminate_and_kill,
+        ),
+        ("max_tasks_per_child_replaces_workers", max_tasks_per_child),
+        ("reject_hands_the_argument_back_when_full", reject_when_full),
+        ("cancel_before_start_wins", cancel_before_start),
+        ("stats_count_the_work", stats),
+        ("the_initializer_runs_in_each_worker", initializer_runs),
+    ];
+    common::run(cases);
+}
+
+fn pid(_: ()) -> u32 {
+    std::process::id()
+}
+
+fn square(n: u64) -> u64 {
+    n * n
+}
+
+fn sleep_ms(ms: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(ms));
+    ms
+}
+
+fn pool(workers: usize) -> ProcessPool {
+    ProcessPool::builder().max_workers(workers).build().unwrap()
+}
+
+fn submit_runs_elsewhere() {
+    let pool = pool(2);
+    let worker = pool.submit(pid, ()).unwrap().result().unwrap();
+    assert_ne!(worker, std::process::id());
+    assert_eq!(pool.submit(square, 12).unwrap().result(), Ok(144));
+}
+
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Order {
+    id: u32,
+    items: Vec<(String, u32)>,
+}
+
+fn closures_and_values() {
+    let pool = pool(1);
+    let total = pool
+        .submit(
+            |o: Order| o.items.iter().map(|(_, n)| n).sum::<u32>() + o.id,
+            Order {
+                id: 1,
+                items: vec![("a".into(), 2), ("b".into(), 3)],
+            },
+        )
+        .unwrap();
+    assert_eq!(total.result(), Ok(6));
+    let echoed = pool
+        .submit(
+            |s: Option<String>| s.map(|s| s.to_uppercase()),
+            Some("x".into()),
+        )
+        .unwrap();
+    assert_eq!(echoed.result(), Ok(Some("X".to_owned())));
+}
+
+fn map_ordered() {
+    let pool = pool(2);
+    for chunksize in [1, 7, 1000] {
+        let got: Vec<u64> = pool
+            .map(square, 0..5_000u64)
+            .chunksize(chunksize)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(got, (0..5_000u64).map(|n| n * n).collect::<Vec<_>>());
+    }
+}
+
+fn map_lazy() {
+    let pool = pool(2);
+    let first: Vec<u64> = pool
+        .map(square, 0u64..)
+        .window(4)
+        .take(10)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(first, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+}
+
+fn map_unordered() {
+    let pool = pool(2);
+    let mut got: Vec<(usize, u64)> = pool
+        .map_unordered(square, 0..500u64)
+        .chunksize(9)
+        .map(|(i, r)| (i, r.unwrap()))
+        .collect();
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        (0..500u64).map(|n| (n as usize, n * n)).collect::<Vec<_>>()
+    );
+}
+
+fn odd_panics(n: u32) -> u32 {
+    assert!(n.is_multiple_of(2), "odd {n}");
+    n
+}
+
+fn map_item_errors() {
+    let pool = pool(2);
+    let got: Vec<Result<u32, TaskError>> = pool.map(odd_panics, 0..6).chunksize(3).collect();
+    assert_eq!(got.len(), 6);
+    for (n, result) in got.into_iter().enumerate() {
+        match result {
+            Ok(v) => assert_eq!(v as usize, n),
+            Err(TaskError::Panicked { message }) => {
+                assert!(n % 2 == 1 && message.starts_with(&format!("odd {n}")));
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+}
+
+fn shutdown_waits() {
+    let pool = pool(1);
+    let futures: Vec<_> = (0..20).map(|n| pool.submit(square, n).unwrap()).collect();
+    pool.shutdown(true, false);
+    assert_eq!(pool.stats().workers_alive, 0);
+    let got: Vec<u64> = futures.into_iter().map(|f| f.result().unwrap()).collect();
+    assert_eq!(got, (0..20).map(|n| n * n).collect::<Vec<_>>());
+    assert!(matches!(
+        pool.submit(square, 3),
+        Err(SubmitError::ShutDown(3))
+    ));
+}
+
+fn shutdown_cancels() {
+    let pool = pool(1);
+    let running = pool.submit(sleep_ms, 200).unwrap();
+    let queued: Vec<_> = (0..20).map(|n| pool.submit(square, n).unwrap()).collect();
+    eventually("the first task runs", || pool.stats().running >= 1);
+    pool.shutdown(true, true);
+    assert_eq!(running.result(), Ok(200), "running tasks finish");
+    let cancelled = queued
+        .into_iter()
+        .filter(|f| {
+            f.wait();
+            f.cancelled()
+        })
+        .count();
+    assert!(
+        cancelled >= 18,
+        "the queue was cancelled ({cancelled} of 20)"
+    );
+}
+
+fn drop_waits() {
+    let pool = pool(2);
+    let futures: Vec<_> = (0..10).map(|n| pool.submit(square, n).unwrap()).collect();
+    drop(pool);
+    for (n, f) in futures.into_iter().enumerate() {
+        assert!(f.done());
+        assert_eq!(f.result(), Ok((n * n) as u64));
+    }
+}
+
+fn die_once(path: String) -> String {
+    let path = std::path::Path::new(&path);
+    if !path.exists() {
+        std::fs::write(path, b"died here once").unwrap();
+        std::process::abort();
+    }
+    "second time lucky".to_owned()
+}
+
+fn retries() {
+    let once = marker("retry-once");
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .retries(1)
+        .build()
+        .unwrap();
+    let result = pool.submit(die_once, once.to_string_lossy().into_owned());
+    assert_eq!(result.unwrap().result().as_deref(), Ok("second time lucky"));
+    drop(pool);
+
+    let again = marker("retry-none");
+    let plain = self::pool(1);
+    let result = plain.submit(die_once, again.to_string_lossy().into_owned());
+    assert!(matches!(
+        result.unwrap().result(),
+        Err(TaskError::WorkerDied { .. })
+    ));
+    let _ = std::fs::remove_file(once);
+    let _ = std::fs::remove_file(again);
+}
+
+fn terminate_and_kill() {
+    for kill in [false, true] {
+        let pool = pool(2);
+        let futures: Vec<_> = (0..10)
+            .map(|_| pool.submit(sleep_ms, 60_000).unwrap())
+            .collect();
+        eventually("tasks run", || pool.stats().running >= 2);
+        if kill {
+            pool.kill_workers();
+        } else {
+            pool.terminate_workers();
+        }
+        for f in futures {
+            assert_eq!(f.result(), Err(TaskError::Cancelled));
+        }
+        assert_eq!(pool.stats().workers_alive, 0);
+        assert!(matches!(
+            pool.submit(square, 1),
+            Err(SubmitError::ShutDown(1))
+        ));
+    }
+}
+
+fn max_tasks_per_child() {
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .max_tasks_per_child(2)
+        .build()
+        .unwrap();
+    let pids: Vec<u32> = (0..6)
+        .map(|_| pool.submit(pid, ()).unwrap().result().unwrap())
+        .collect();
+    let mut distinct = pids.clone();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        3,
+        "a fresh worker every two tasks: {pids:?}"
+    );
+    assert!(pool.stats().restarts >= 2);
+}
+
+fn reject_when_full() {
+    let gate = marker("gate-reject");
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .queue_capacity(2)
+        .when_full(WhenFull::Reject)
+        .build()
+        .unwrap();
+    let path = gate.to_string_lossy().into_owned();
+    // Two tasks fill the worker's pipeline, two more the queue.
+    let held: Vec<_> = (0..2)
+        .map(|_| pool.submit(wait_for_file, path.clone()).unwrap())
+        .collect();
+    eventually("the worker holds two tasks", || pool.stats().running == 2);
+    let queued: Vec<_> = (0..2)
+        .map(|_| pool.submit(wait_for_file, path.clone()).unwrap())
+        .collect();
+    match pool.submit(square, 5) {
+        Err(SubmitError::Full(args)) => assert_eq!(args, 5),
+        other => panic!("expected Full, got {other:?}"),
+    }
+    std::fs::write(&gate, b"go").unwrap();
+    for f in held.into_iter().chain(queued) {
+        assert_eq!(f.result(), Ok(true));
+    }
+    let _ = std::fs::remove_file(gate);
+}
+
+fn wait_for_file(path: String) -> bool {
+    while !std::path::Path::new(&path).exists() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    true
+}
+
+fn cancel_before_start() {
+    let gate = marker("gate-cancel");
+    let pool = pool(1);
+    let path = gate.to_string_lossy().into_owned();
+    let held: Vec<_> = (0..2)
+        .map(|_| pool.submit(wait_for_file, path.clone()).unwrap())
+        .collect();
+    eventually("the worker holds two tasks", || pool.stats().running == 2);
+    let queued = pool.submit(square, 4).unwrap();
+    assert!(queued.cancel());
+    assert!(!held[0].cancel(), "a running task is not cancelled");
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(queued.result(), Err(TaskError::Cancelled));
+    for f in held {
+        assert_eq!(f.result(), Ok(true));
+    }
+    assert_eq!(pool.submit(square, 3).unwrap().result(), Ok(9));
+    let _ = std::fs::remove_file(gate);
+}
+
+fn stats() {
+    let pool = pool(2);
+    assert_eq!(pool.stats().workers_alive, 0, "workers start with work");
+    let n = pool.map(square, 0..100u64).filter(Result::is_ok).count();
+    assert_eq!(n, 100);
+    let stats = pool.stats();
+    assert_eq!(stats.completed, 100);
+    assert_eq!((stats.queued, stats.running, stats.restarts), (0, 0, 0));
+    assert!(stats.workers_alive >= 1 && stats.workers_alive <= 2);
+}
+
+fn set_flag() {
+    // Runs in the worker: an environment variable is per process.
+    // SAFETY: the initializer runs before the worker starts any thread.
+    unsafe { std::env::set_var("WEFT_TEST_INITIALIZED", "yes") };
+}
+
+fn read_flag(_: ()) -> Option<String> {
+    std::env::var("WEFT_TEST_INITIALIZED").ok()
+}
+
+fn initializer_runs() {
+    let pool = ProcessPool::builder()
+        .max_workers(2)
+        .initializer(set_flag)
+        .build()
+        .unwrap();
+    let seen: Vec<_> = (0..6)
+        .map(|_| pool.submit(read_flag, ()).unwrap())
+        .map(|f| f.result().unwrap())
+        .collect();
+    assert!(seen.iter().all(|s| s.as_deref() == Some("yes")));
+    assert_eq!(std::env::var("WEFT_TEST_INITIALIZED").ok(), None);
+}
