@@ -4,7 +4,7 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use weft_executor::{SubmitError, ThreadPool};
+use weft_executor::{SubmitError, TaskError, ThreadPool};
 use weft_testkit::model;
 
 fn submit_and_resolve(pool: &ThreadPool, value: u32) -> Option<u32> {
@@ -58,13 +58,15 @@ fn blocked_submit_racing_shutdown_with_cancel() {
             let pool = Arc::clone(&pool);
             thread::spawn(move || match pool.submit(|| 2) {
                 Ok(future) => {
-                    let _ = future.result(); // Ok(2) or Cancelled: it resolves
+                    let got = future.result(); // it resolves, with one of these
+                    assert!(matches!(got, Ok(2) | Err(TaskError::Cancelled)), "{got:?}");
                 }
                 Err(error) => assert!(matches!(error, SubmitError::ShutDown(_))),
             })
         };
         pool.shutdown(false, true);
-        let _ = first.result(); // Ok(1) or Cancelled: it resolves
+        let got = first.result(); // it resolves, with one of these
+        assert!(matches!(got, Ok(1) | Err(TaskError::Cancelled)), "{got:?}");
         submitter.join().unwrap();
     });
 }
