@@ -240,6 +240,65 @@ impl ThreadPool {
         self.submit_with(f, cost, Wait::Policy)
     }
 
+    /// [`submit_weighted`](Self::submit_weighted) that never waits: submits `f` only if
+    /// its cost and one queue slot fit now.
+    ///
+    /// # Errors
+    ///
+    /// As [`submit_weighted`](Self::submit_weighted), and [`SubmitError::Full`] when
+    /// there is no room now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().queue_weight_limit(100).build()?;
+    /// let future = pool.try_submit_weighted(10, || "rows")?;
+    /// assert_eq!(future.result()?, "rows");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_submit_weighted<F, T>(&self, cost: usize, f: F) -> Result<Future<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.submit_with(f, cost, Wait::Never)
+    }
+
+    /// [`submit_weighted`](Self::submit_weighted) that waits at most `timeout` for
+    /// room, whatever the pool's [`WhenFull`] policy.
+    ///
+    /// # Errors
+    ///
+    /// As [`submit_weighted`](Self::submit_weighted), and [`SubmitError::Full`] if the
+    /// room did not come in time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let pool = weft::executor::ThreadPool::builder().queue_weight_limit(100).build()?;
+    /// let future = pool.submit_weighted_timeout(10, || 7, Duration::from_secs(1))?;
+    /// assert_eq!(future.result()?, 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn submit_weighted_timeout<F, T>(
+        &self,
+        cost: usize,
+        f: F,
+        timeout: Duration,
+    ) -> Result<Future<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.submit_with(
+            f,
+            cost,
+            Wait::Until(Instant::now().checked_add(timeout), None),
+        )
+    }
+
     /// Runs `f` in the pool with no future (fire and forget). A panic in `f` is
     /// reported to the unobserved-failure hook.
     ///

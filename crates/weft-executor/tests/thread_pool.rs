@@ -632,6 +632,38 @@ fn submit_weighted_blocks_until_the_weight_fits() {
     });
 }
 
+#[test]
+fn try_and_timed_weighted_submits_give_up_when_the_weight_does_not_fit() {
+    watchdog(|| {
+        // Block policy: only the try_ and _timeout forms may give up.
+        let pool = ThreadPool::builder()
+            .max_workers(1)
+            .queue_weight_limit(10)
+            .build()
+            .unwrap();
+        let gate = gate();
+        let busy = occupy_worker(&pool, &gate);
+        let heavy = pool.try_submit_weighted(8, || 8).unwrap();
+        match pool.try_submit_weighted(5, || 5) {
+            Err(SubmitError::Full(task)) => assert_eq!(task(), 5),
+            other => panic!("expected Full, got {other:?}"),
+        }
+        assert!(matches!(
+            pool.submit_weighted_timeout(5, || 5, Duration::from_millis(5)),
+            Err(SubmitError::Full(_))
+        ));
+        assert!(matches!(
+            pool.try_submit_weighted(11, || 11),
+            Err(SubmitError::TooHeavy(_))
+        ));
+        gate.set();
+        busy.result().unwrap();
+        assert_eq!(heavy.result(), Ok(8));
+        let fits = pool.submit_weighted_timeout(10, || 10, weft_testkit::GENEROUS);
+        assert_eq!(fits.unwrap().result(), Ok(10));
+    });
+}
+
 // ---------------------------------------------------------------- counts
 
 #[test]
