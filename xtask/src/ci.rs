@@ -3,7 +3,7 @@
 use crate::cmd::{cargo, step};
 
 /// Runs formatting, the shim check, clippy, docs, the tests, the tour, the benchmarks at
-/// toy sizes and the loom models;
+/// toy sizes, the loom models and the shuttle models;
 /// stops at the first failure.
 pub(crate) fn run() -> Result<(), String> {
     step("format", cargo().args(["fmt", "--all", "--check"]))?;
@@ -39,6 +39,7 @@ pub(crate) fn run() -> Result<(), String> {
     // The benchmark programs at toy sizes: a benchmark that computes a wrong answer fails.
     crate::bench::smoke()?;
     crate::loom::run(&[])?;
+    crate::shuttle::run(&[])?;
     eprintln!("\nxtask ci: all checks passed");
     Ok(())
 }

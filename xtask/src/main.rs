@@ -1,8 +1,9 @@
 //! `cargo xtask <task>`: all of weft's automation, one module per task.
 //!
 //! - `ci`: formatting, clippy, docs, every test, the tour, the benchmarks at toy
-//!   sizes (`bench --smoke`), then the loom models.
+//!   sizes (`bench --smoke`), then the loom and shuttle models.
 //! - `loom [--preemptions N]`: the loom models alone, in their own target dir.
+//! - `shuttle [--scale X]`: the shuttle models alone, in their own target dir.
 //! - `bench [GROUP...] [--quick | --smoke]`: the side-by-side benchmarks against the peers.
 
 mod bench;
@@ -10,6 +11,7 @@ mod ci;
 mod cmd;
 mod loom;
 mod shim_check;
+mod shuttle;
 
 use std::process::ExitCode;
 
@@ -18,8 +20,10 @@ usage: cargo xtask <task>
 
 tasks:
   ci                      fmt --check, clippy -D warnings, docs, all tests, tour,
-                          benchmarks at toy sizes, loom models
+                          benchmarks at toy sizes, loom and shuttle models
   loom [--preemptions N]  loom models only (release, own target dir; default N = 2)
+  shuttle [--scale X]     shuttle models only (release, own target dir; each
+                          model's iteration count times X, default 50)
   bench [GROUP...] [--quick | --smoke]
                           side-by-side benchmarks of weft and its peers; writes
                           target/bench/report.md and an SVG chart per group
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run(),
         Some("loom") => loom::run(&args[1..]),
+        Some("shuttle") => shuttle::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

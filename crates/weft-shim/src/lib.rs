@@ -6,13 +6,15 @@
 //! synchronising operation weft performs. There is no `clippy.toml` for this (clippy's
 //! `disallowed_types` cannot tell a re-export from the original): `cargo xtask ci`'s
 //! shim check reads the `src/` of every other crate and fails on any path that names
-//! the raw primitives, spelled out or in a grouped `use`.
+//! the raw primitives, spelled out or in a grouped `use`. Built with
+//! `RUSTFLAGS="--cfg weft_shuttle"` they are `shuttle`'s instead: its randomized
+//! scheduler samples schedules of models too large for loom to enumerate.
 //!
-//! Time is behind the switch too. loom has no clock, so under `weft_loom` each modelled
+//! Time is behind the switch too. loom and shuttle have no clock, so under either each modelled
 //! thread has a virtual clock that advances only when the thread parks with a timeout:
 //! [`thread::park_timeout`] yields to the scheduler and then advances the clock by the
-//! whole timeout. A timed wait therefore times out after one park, and because loom
-//! explores every interleaving around that yield, the timeout paths of every primitive
+//! whole timeout. A timed wait therefore times out after one park, and because the checker
+//! explores the interleavings around that yield, the timeout paths of every primitive
 //! are checked like the rest.
 #![allow(
     clippy::disallowed_types,
@@ -23,9 +25,17 @@
 
 mod thread_id;
 
+#[cfg(all(weft_loom, weft_shuttle))]
+compile_error!("`--cfg weft_loom` and `--cfg weft_shuttle` exclude each other: pick one checker");
+
 #[cfg(not(weft_loom))]
+mod std_cell;
+#[cfg(any(weft_loom, weft_shuttle))]
+mod virtual_time;
+
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 mod std_impl;
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 pub use std_impl::*;
 
 #[cfg(weft_loom)]
@@ -33,8 +43,14 @@ mod loom_impl;
 #[cfg(weft_loom)]
 pub use loom_impl::*;
 
-/// Whether this build runs under the loom model checker (`--cfg weft_loom`).
+#[cfg(weft_shuttle)]
+mod shuttle_impl;
+#[cfg(weft_shuttle)]
+pub use shuttle_impl::*;
+
+/// Whether this build runs under a model checker: loom (`--cfg weft_loom`) or
+/// shuttle (`--cfg weft_shuttle`).
 ///
 /// Code uses it to shrink bounded loops (spin counts) that would only enlarge the
-/// state space loom must explore.
-pub const IS_LOOM: bool = cfg!(weft_loom);
+/// state space the checker must explore.
+pub const IS_MODEL: bool = cfg!(any(weft_loom, weft_shuttle));

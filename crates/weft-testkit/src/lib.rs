@@ -4,6 +4,8 @@
 //!   a message instead of hanging CI.
 //! - [`model`] runs a scenario under loom's model checker when built with
 //!   `--cfg weft_loom`, and once, plainly, otherwise.
+//! - `shuttle_model` (under `--cfg weft_shuttle`) runs a scenario under shuttle's
+//!   randomized scheduler, for models too large for loom to enumerate.
 //! - [`GENEROUS`] is the timeout to give waits that must not time out: it only
 //!   expires when something is truly stuck.
 #![forbid(unsafe_code)]
@@ -21,12 +23,13 @@ pub const WATCHDOG: Duration = Duration::from_secs(120);
 /// within `limit`, naming the limit, so a deadlock is a failure with a message rather
 /// than a hung test run. A panic in `body` is re-raised in the caller.
 ///
-/// Under `--cfg weft_loom` it simply calls `body` (loom finds deadlocks itself).
+/// Under `--cfg weft_loom` or `--cfg weft_shuttle` it simply calls `body` (the
+/// checker finds deadlocks itself).
 ///
 /// # Panics
 ///
 /// When `body` panics (re-raised), or when it is still running after `limit`.
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 pub fn deadline<R: Send + 'static>(
     limit: Duration,
     body: impl FnOnce() -> R + Send + 'static,
@@ -55,12 +58,13 @@ pub fn deadline<R: Send + 'static>(
     }
 }
 
-/// Under loom, `deadline` runs `body` directly: loom detects deadlocks itself.
+/// Under loom or shuttle, `deadline` runs `body` directly: the checker detects
+/// deadlocks itself.
 ///
 /// # Panics
 ///
 /// When `body` panics.
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 pub fn deadline<R>(_limit: Duration, body: impl FnOnce() -> R) -> R {
     body()
 }
@@ -84,7 +88,49 @@ pub fn model(f: impl Fn() + Sync + Send + 'static) {
 
 /// Runs `f` once on the calling thread: without `--cfg weft_loom` there is no model
 /// checker, but the scenario still runs as a plain test.
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 pub fn model(f: impl Fn() + Sync + Send + 'static) {
     f();
+}
+
+/// Under shuttle, a loom-sized scenario runs through [`shuttle_model`] with
+/// [`SHUTTLE_ITERATIONS`] schedules.
+#[cfg(weft_shuttle)]
+pub fn model(f: impl Fn() + Sync + Send + 'static) {
+    shuttle_model(SHUTTLE_ITERATIONS, f);
+}
+
+/// How many random schedules [`model`] tries under shuttle.
+#[cfg(weft_shuttle)]
+pub const SHUTTLE_ITERATIONS: usize = 1_000;
+
+/// Runs `f` under shuttle's randomized scheduler, `iterations` times, each with a
+/// fresh random schedule; a panic, a failed assertion or a deadlock (every modelled
+/// thread blocked) in any of them fails the test and prints the schedule to replay.
+///
+/// The environment variable `WEFT_SHUTTLE_SCALE` (a positive number, default 1)
+/// multiplies `iterations`, so `cargo xtask shuttle` can size a whole run to the
+/// time it has.
+///
+/// # Panics
+///
+/// When `f` fails in some schedule, or when `WEFT_SHUTTLE_SCALE` is not a positive
+/// number.
+#[cfg(weft_shuttle)]
+pub fn shuttle_model(iterations: usize, f: impl Fn() + Sync + Send + 'static) {
+    let scale = match std::env::var("WEFT_SHUTTLE_SCALE") {
+        Ok(text) => match text.parse::<f64>() {
+            Ok(scale) if scale > 0.0 => scale,
+            _ => panic!("WEFT_SHUTTLE_SCALE must be a positive number, not {text:?}"),
+        },
+        Err(_) => 1.0,
+    };
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a positive scale of a test's iteration count; rounding is fine"
+    )]
+    let iterations = ((iterations as f64) * scale).ceil().max(1.0) as usize;
+    shuttle::check_random(f, iterations);
 }

@@ -249,7 +249,7 @@ weft_shim::thread_local! {
 }
 
 /// Wraps the current panic hook once (see the module docs).
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 pub(crate) fn install_panic_hook(rt: &crate::runtime::Runtime) {
     // `set_hook` panics when called from a panicking thread (a `start` inside a
     // `Drop` during unwinding); try again at the next start instead.

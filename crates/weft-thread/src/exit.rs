@@ -109,7 +109,7 @@ fn calling_thread(rt: &Runtime) -> Vec<u64> {
 /// # Errors
 ///
 /// [`SpawnError::ExitHook`] if the C runtime refused it.
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 pub(crate) fn ensure_exit_hook(rt: &Runtime) -> Result<(), SpawnError> {
     use crate::os::{AtExit, at_exit};
 
@@ -127,7 +127,7 @@ pub(crate) fn ensure_exit_hook(rt: &Runtime) -> Result<(), SpawnError> {
 }
 
 /// Under loom there is no process exit to hook.
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 #[allow(
     clippy::unnecessary_wraps,
     reason = "the same signature as the real hook"
@@ -137,7 +137,7 @@ pub(crate) fn ensure_exit_hook(_rt: &Runtime) -> Result<(), SpawnError> {
 }
 
 /// The `atexit` function: waits for the non-daemon threads (within the deadline).
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 extern "C" fn wait_at_exit() {
     use std::io::Write as _;
 

@@ -48,7 +48,7 @@ pub(crate) enum WaitKind {
     /// is inside `shutdown()` will go on running afterwards, so the exit waits for
     /// it to finish; its `shutdown()` does not wait for the exiting thread.
     #[cfg_attr(
-        weft_loom,
+        any(weft_loom, weft_shuttle),
         allow(dead_code, reason = "loom models have no process exit to hook")
     )]
     Exit,

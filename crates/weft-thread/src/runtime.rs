@@ -1,8 +1,8 @@
 //! The process-wide state of weft-thread, in one place: the thread registry, the
 //! excepthook, the exit deadline, the timer heap and the id counters.
 //!
-//! Normally it is one `static`, made on first use. Under loom a `static` would outlive
-//! the model's executions, so each execution gets its own: the first weft call on a
+//! Normally it is one `static`, made on first use. Under a model checker (loom or
+//! shuttle) a `static` would outlive the model's executions, so each execution gets its own: the first weft call on a
 //! modelled thread makes one, and every thread weft starts adopts its parent's
 //! (see [`adopt`]). Both forms are reached the same way, through [`runtime`].
 
@@ -33,12 +33,12 @@ pub(crate) struct Runtime {
     /// The timer heap, served by one dispatcher thread.
     pub(crate) timers: Condition<Sched>,
     /// Which process-wide hooks (panic hook, `atexit`) have been installed.
-    #[cfg(not(weft_loom))]
+    #[cfg(not(any(weft_loom, weft_shuttle)))]
     pub(crate) installed: Lock<Installed>,
 }
 
 /// The process-wide hooks installed so far (each at most once).
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 #[derive(Debug, Default)]
 pub(crate) struct Installed {
     pub(crate) panic_hook: bool,
@@ -57,7 +57,7 @@ impl Runtime {
             excepthook: Lock::new(None),
             exit_deadline: Lock::new(None),
             timers: Condition::new(Sched::default()),
-            #[cfg(not(weft_loom))]
+            #[cfg(not(any(weft_loom, weft_shuttle)))]
             installed: Lock::new(Installed::default()),
         }
     }
@@ -91,8 +91,8 @@ impl Runtime {
 /// loom. Derefs to [`Runtime`].
 #[derive(Clone)]
 pub(crate) struct RuntimeRef(
-    #[cfg(not(weft_loom))] &'static Runtime,
-    #[cfg(weft_loom)] Arc<Runtime>,
+    #[cfg(not(any(weft_loom, weft_shuttle)))] &'static Runtime,
+    #[cfg(any(weft_loom, weft_shuttle))] Arc<Runtime>,
 );
 
 impl std::ops::Deref for RuntimeRef {
@@ -107,24 +107,24 @@ impl std::ops::Deref for RuntimeRef {
 }
 
 /// The runtime, made on first use.
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 pub(crate) fn runtime() -> RuntimeRef {
     static RUNTIME: std::sync::OnceLock<Runtime> = std::sync::OnceLock::new();
     RuntimeRef(RUNTIME.get_or_init(Runtime::new))
 }
 
 /// Makes `runtime` the calling thread's runtime (the one its starter used).
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 pub(crate) fn adopt(_runtime: &RuntimeRef) {}
 
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 weft_shim::thread_local! {
     #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! has no const form")]
     static RUNTIME: std::cell::RefCell<Option<Arc<Runtime>>> = std::cell::RefCell::new(None);
 }
 
 /// This modelled thread's runtime: adopted from its starter, or made here.
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 pub(crate) fn runtime() -> RuntimeRef {
     RUNTIME.with(|slot| {
         RuntimeRef(
@@ -136,7 +136,7 @@ pub(crate) fn runtime() -> RuntimeRef {
 }
 
 /// Makes `runtime` the calling thread's runtime (the one its starter used).
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 pub(crate) fn adopt(runtime: &RuntimeRef) {
     RUNTIME.with(|slot| *slot.borrow_mut() = Some(Arc::clone(&runtime.0)));
 }

@@ -281,7 +281,7 @@ impl<T: Send + 'static> Thread<T> {
     /// ```
     pub fn start(self) -> Result<JoinHandle<T>, SpawnError> {
         let rt = runtime();
-        #[cfg(not(weft_loom))]
+        #[cfg(not(any(weft_loom, weft_shuttle)))]
         crate::excepthook::install_panic_hook(&rt);
         let daemon = self.daemon.unwrap_or_else(inherited_daemon);
         if !daemon {

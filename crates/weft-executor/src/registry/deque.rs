@@ -1,13 +1,13 @@
-//! The job queues: crossbeam-deque normally, a mutex-backed model under loom (which
-//! cannot see inside crossbeam's atomics). Same names, same methods.
+//! The job queues: crossbeam-deque normally, a mutex-backed model under loom or
+//! shuttle (which cannot see inside crossbeam's atomics). Same names, same methods.
 
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 pub(crate) use model::{Injector, Steal, Stealer, Worker};
 
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 mod model {
     use std::collections::VecDeque;
 

@@ -350,14 +350,14 @@ impl Registry {
     }
 }
 
-/// A worker thread's handle: a weft thread's, or under loom a modelled thread's.
-#[cfg(not(weft_loom))]
+/// A worker thread's handle: a weft thread's, or under a model checker a modelled thread's.
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 type WorkerHandle = weft_thread::JoinHandle<()>;
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 type WorkerHandle = weft_shim::thread::JoinHandle<()>;
 
 /// Starts a worker as a daemon weft thread.
-#[cfg(not(weft_loom))]
+#[cfg(not(any(weft_loom, weft_shuttle)))]
 fn start_thread(
     name: String,
     body: impl FnOnce() + Send + 'static,
@@ -368,10 +368,10 @@ fn start_thread(
         .start()
 }
 
-/// Under loom, a plain modelled thread: weft-thread's process-wide registry (idents,
+/// Under loom or shuttle, a plain modelled thread: weft-thread's process-wide registry (idents,
 /// names, the exit hook) is not what these models check, and its state outliving one
 /// execution makes loom's exploration non-deterministic.
-#[cfg(weft_loom)]
+#[cfg(any(weft_loom, weft_shuttle))]
 fn start_thread(
     name: String,
     body: impl FnOnce() + Send + 'static,

@@ -214,10 +214,10 @@ impl WorkerThread {
 
     /// A short bounded search before sleeping; `true` if work appeared.
     fn spin_for_work(&self) -> bool {
-        // None under loom: every spin is a scheduling point loom must explore, and a
+        // None under loom or shuttle: every spin is a scheduling point to explore, and a
         // job that appears while searching is caught by the sleep re-check (S1) anyway.
-        const BUSY_ROUNDS: u32 = if weft_shim::IS_LOOM { 0 } else { 10 };
-        const YIELD_ROUNDS: u32 = if weft_shim::IS_LOOM { 0 } else { 32 };
+        const BUSY_ROUNDS: u32 = if weft_shim::IS_MODEL { 0 } else { 10 };
+        const YIELD_ROUNDS: u32 = if weft_shim::IS_MODEL { 0 } else { 32 };
         for round in 0..BUSY_ROUNDS + YIELD_ROUNDS {
             if self.registry.has_work() {
                 return true;

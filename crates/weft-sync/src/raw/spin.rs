@@ -4,9 +4,9 @@ use weft_shim::hint::spin_loop;
 use weft_shim::thread::yield_now;
 
 /// Rounds of busy spinning (each twice as long as the last) before yielding.
-const SPIN_ROUNDS: u32 = if weft_shim::IS_LOOM { 0 } else { 4 };
+const SPIN_ROUNDS: u32 = if weft_shim::IS_MODEL { 0 } else { 4 };
 /// Rounds of `yield_now` after the busy rounds, before the caller should park.
-const YIELD_ROUNDS: u32 = if weft_shim::IS_LOOM { 1 } else { 6 };
+const YIELD_ROUNDS: u32 = if weft_shim::IS_MODEL { 1 } else { 6 };
 
 /// A bounded backoff: a few busy rounds, then a few yields, then "park now".
 #[derive(Debug, Default)]

@@ -11,7 +11,7 @@
 //! thread is recognised by the name the Rust runtime gives it; `atexit` is still the
 //! C runtime's where `libc` has it.
 #![cfg_attr(
-    weft_loom,
+    any(weft_loom, weft_shuttle),
     allow(
         dead_code,
         unused_imports,
