@@ -55,6 +55,14 @@ fn main() {
             "a_thousand_submits_while_busy_never_block",
             thousand_submits_while_busy,
         ),
+        (
+            "a_finished_task_survives_the_death_of_the_next",
+            finished_task_survives_next_death,
+        ),
+        (
+            "a_reply_is_out_while_the_next_task_runs",
+            reply_out_while_next_runs,
+        ),
     ];
     common::run(cases);
 }
@@ -403,4 +411,83 @@ fn thousand_submits_while_busy() {
     let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
     assert_eq!(total, (0..1_000).map(|n| n * 2).sum());
     let _ = std::fs::remove_file(gate);
+}
+
+/// Appends a line to the marker file at `path`, then exits with code 3.
+fn note_then_exit(path: String) -> u64 {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    file.write_all(b"ran\n").unwrap();
+    std::process::exit(3)
+}
+
+/// A one-worker pool, warmed up (so it is fed several tasks at once), busy with a task
+/// that waits for the returned gate: whatever is submitted next reaches the worker
+/// together, in one read.
+fn busy_warm_pool(
+    name: &str,
+) -> (
+    ProcessPool,
+    std::path::PathBuf,
+    weft::executor::Future<bool>,
+) {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    for n in 0..20 {
+        assert_eq!(pool.submit(double, n).unwrap().result(), Ok(n * 2));
+    }
+    let gate = marker(name);
+    let busy = pool
+        .submit(wait_for_file, gate.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 1);
+    (pool, gate, busy)
+}
+
+fn finished_task_survives_next_death() {
+    let runs = marker("exit-runs");
+    let (pool, gate, busy) = busy_warm_pool("gate-exit");
+    let first = pool.submit(double, 1).unwrap();
+    let second = pool
+        .submit(note_then_exit, runs.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 3);
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    assert_eq!(first.result(), Ok(2), "it finished before its worker died");
+    assert_eq!(
+        second.result(),
+        Err(TaskError::WorkerDied {
+            signal: None,
+            exit_code: Some(3)
+        })
+    );
+    let ran = std::fs::read_to_string(&runs).unwrap();
+    assert_eq!(ran.lines().count(), 1, "without retries it ran once");
+    let _ = std::fs::remove_file(runs);
+    let _ = std::fs::remove_file(gate);
+}
+
+fn reply_out_while_next_runs() {
+    let (pool, gate, busy) = busy_warm_pool("gate-reply-1");
+    let later = marker("gate-reply-2");
+    let quick = pool.submit(double, 5).unwrap();
+    let slow = pool
+        .submit(wait_for_file, later.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 3);
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    eventually("the quick task is done while the slow one waits", || {
+        quick.done()
+    });
+    assert!(!slow.done(), "its gate is still shut");
+    std::fs::write(&later, b"go").unwrap();
+    assert_eq!(quick.result(), Ok(10));
+    assert_eq!(slow.result(), Ok(true));
+    let _ = std::fs::remove_file(gate);
+    let _ = std::fs::remove_file(later);
 }
