@@ -15,8 +15,12 @@ use weft::process::{ProcessPool, SubmitError};
 
 use common::{Case, children_of, eventually, is_dead, kill, marker};
 
+/// Set right after `init()`, which never returns in a worker: true in the parent only.
+static PARENT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn main() {
     weft::process::init();
+    PARENT.store(true, std::sync::atomic::Ordering::SeqCst);
     if std::env::var_os("WEFT_TEST_ROLE").is_some_and(|r| r == "parent") {
         parent_role();
     }
@@ -63,6 +67,11 @@ fn main() {
             "a_reply_is_out_while_the_next_task_runs",
             reply_out_while_next_runs,
         ),
+        (
+            "user_code_panicking_on_the_manager_fails_one_future",
+            manager_side_panics,
+        ),
+        ("an_endless_timeout_is_no_deadline", endless_timeout),
     ];
     common::run(cases);
 }
@@ -490,4 +499,69 @@ fn reply_out_while_next_runs() {
     assert_eq!(slow.result(), Ok(true));
     let _ = std::fs::remove_file(gate);
     let _ = std::fs::remove_file(later);
+}
+
+fn in_parent() -> bool {
+    PARENT.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Serializes fine; panics when deserialized in the parent.
+#[derive(Debug, Serialize)]
+struct GrumpyDecode(u8);
+
+impl<'de> Deserialize<'de> for GrumpyDecode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u8::deserialize(d)?;
+        assert!(!in_parent(), "GrumpyDecode refuses to be decoded");
+        Ok(Self(n))
+    }
+}
+
+fn grumpy_decode(n: u8) -> GrumpyDecode {
+    GrumpyDecode(n)
+}
+
+/// Panics when dropped in the parent.
+#[derive(Debug, Serialize, Deserialize)]
+struct GrumpyDrop(u8);
+
+impl Drop for GrumpyDrop {
+    fn drop(&mut self) {
+        if in_parent() && !std::thread::panicking() {
+            panic!("GrumpyDrop refuses to be dropped");
+        }
+    }
+}
+
+fn grumpy_drop(n: u8) -> GrumpyDrop {
+    GrumpyDrop(n)
+}
+
+fn manager_side_panics() {
+    let (pool, gate, busy) = busy_warm_pool("gate-grumpy");
+    let decoded = pool.submit(grumpy_decode, 1).unwrap();
+    // Dropped unobserved: its result is dropped on the manager thread.
+    drop(pool.submit(grumpy_drop, 2).unwrap());
+    let after = pool.submit(double, 21).unwrap();
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    match decoded.result() {
+        Err(TaskError::Codec { message }) => assert!(message.contains("Deserialize"), "{message}"),
+        other => panic!("expected Codec, got {other:?}"),
+    }
+    assert_eq!(after.result(), Ok(42));
+    assert_eq!(pool.submit(double, 2).unwrap().result(), Ok(4));
+    assert_eq!(pool.broken_reason(), None);
+    let _ = std::fs::remove_file(gate);
+}
+
+fn endless_timeout() {
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(pool.submit(double, 4).unwrap().result(), Ok(8));
+    assert_eq!(pool.submit(sleep_ms, 20).unwrap().result(), Ok(20));
+    assert_eq!(pool.broken_reason(), None);
 }
