@@ -137,7 +137,14 @@ impl Manager {
         }
     }
 
-    fn run(mut self) {
+    /// Runs the manager; if it panics (a bug), [`RunGuard`] breaks the pool so that
+    /// no future hangs and no worker is left behind.
+    fn run(self) {
+        let mut guard = RunGuard(self);
+        guard.0.run_loop();
+    }
+
+    fn run_loop(&mut self) {
         loop {
             self.drain_wake();
             if !self.tend() {
@@ -160,13 +167,22 @@ impl Manager {
                 self.remove(i, exit);
             }
         }
-        self.shared.counters.alive.store(0, Ordering::Relaxed);
+        // A job re-queued while the pool was ending: nobody will run it now.
+        let left: Vec<Job> = self.shared.lock().queue.drain(..).collect();
+        for job in left {
+            job.sink.fail(TaskError::Cancelled);
+        }
+        let counters = &self.shared.counters;
+        counters.queued.store(0, Ordering::Relaxed);
+        counters.alive.store(0, Ordering::Relaxed);
     }
 
+    /// Drains the wake socket, then clears the flag; the caller looks at the state
+    /// next. In this order a wake-up is never lost (`wire/README.md`, invariant 6).
     fn drain_wake(&mut self) {
-        self.shared.clear_wake();
         let mut buf = [0u8; 64];
         while matches!((&self.wake_rx).read(&mut buf), Ok(n) if n > 0) {}
+        self.shared.clear_wake();
     }
 
     /// Looks at the shared state: ends the pool if asked, hands queued tasks to
@@ -369,8 +385,10 @@ impl Manager {
         self.workers
             .iter()
             .filter_map(|w| match w.phase {
-                Phase::Hello => Some(w.spawned_at + STARTUP_TIMEOUT),
-                Phase::Ready if !w.in_flight.is_empty() => timeout.map(|t| w.head_since + t),
+                Phase::Hello => w.spawned_at.checked_add(STARTUP_TIMEOUT),
+                Phase::Ready if !w.in_flight.is_empty() => {
+                    timeout.and_then(|t| w.head_since.checked_add(t))
+                }
                 _ => None,
             })
             .min()
@@ -513,7 +531,12 @@ impl Manager {
         let mut startup_failure = None;
         for (i, worker) in self.workers.iter().enumerate() {
             match worker.phase {
-                Phase::Hello if now >= worker.spawned_at + STARTUP_TIMEOUT => {
+                Phase::Hello
+                    if worker
+                        .spawned_at
+                        .checked_add(STARTUP_TIMEOUT)
+                        .is_some_and(|d| now >= d) =>
+                {
                     startup_failure = Some(format!(
                         "worker process {} sent no handshake within {STARTUP_TIMEOUT:?}; call weft::process::init() first in main",
                         worker.pid()
@@ -521,7 +544,9 @@ impl Manager {
                 }
                 Phase::Ready
                     if !worker.in_flight.is_empty()
-                        && timeout.is_some_and(|t| now >= worker.head_since + t) =>
+                        && timeout
+                            .and_then(|t| worker.head_since.checked_add(t))
+                            .is_some_and(|d| now >= d) =>
                 {
                     exits.push((i, Exit::Deadline));
                 }
@@ -544,17 +569,31 @@ impl Manager {
         let (signal, exit_code) = reap(&mut worker.child, kill);
         self.shared.counters.alive.fetch_sub(1, Ordering::Relaxed);
         let planned = worker.retiring && worker.in_flight.is_empty() && kill.eq(&false);
-        let (shutdown, ending) = {
-            let state = self.shared.lock();
-            (
-                state.shutdown,
-                state.ending.is_some() || state.broken.is_some(),
-            )
+        let shared = Arc::clone(&self.shared);
+        let counters = &shared.counters;
+        counters
+            .running
+            .fetch_sub(worker.in_flight.len(), Ordering::Relaxed);
+        let mut jobs = std::mem::take(&mut worker.in_flight);
+        // The check for an ending pool and the re-queue are made under one lock, so a
+        // `terminate_workers` in between cannot miss the re-queued jobs.
+        let mut state = shared.lock();
+        let ended = match (&state.broken, state.ending) {
+            (Some(reason), _) => Some(TaskError::PoolBroken {
+                reason: reason.clone(),
+            }),
+            (None, Some(_)) => Some(TaskError::Cancelled),
+            (None, None) => None,
         };
-        if ending {
+        if let Some(error) = ended {
+            drop(state);
+            for job in jobs {
+                job.sink.fail(error.clone());
+            }
             return;
         }
         if worker.phase != Phase::Ready && !planned {
+            drop(state);
             let status = match (signal, exit_code) {
                 (Some(s), _) => format!("killed by signal {s}"),
                 (None, Some(c)) => format!("exit code {c}"),
@@ -570,44 +609,44 @@ impl Manager {
                     worker.pid()
                 ),
             };
-            self.break_pool(reason);
+            self.break_pool(reason.clone());
+            for job in jobs {
+                job.sink.fail(TaskError::PoolBroken {
+                    reason: reason.clone(),
+                });
+            }
             return;
         }
-        let counters = &self.shared.counters;
-        counters
-            .running
-            .fetch_sub(worker.in_flight.len(), Ordering::Relaxed);
-        let mut requeue: Vec<Job> = Vec::new();
-        if let Some(mut head) = worker.in_flight.pop_front() {
+        let mut failed = None;
+        if let Some(mut head) = jobs.pop_front() {
             let error = match exit {
                 Exit::Deadline => Some(TaskError::DeadlineExceeded {
-                    timeout: self.shared.config.timeout.unwrap_or_default(),
+                    timeout: shared.config.timeout.unwrap_or_default(),
                 }),
                 Exit::Damaged(message) => Some(TaskError::Codec {
                     message: format!("the worker's reply was damaged: {message}"),
                 }),
-                Exit::Gone if head.attempts < self.shared.config.retries => None,
+                Exit::Gone if head.attempts < shared.config.retries => None,
                 Exit::Gone => Some(TaskError::WorkerDied { signal, exit_code }),
             };
             match error {
-                Some(error) => {
-                    counters.completed.fetch_add(1, Ordering::Relaxed);
-                    head.sink.fail(error);
-                }
+                Some(error) => failed = Some((head, error)),
                 None => {
                     head.attempts += 1;
-                    requeue.push(head);
+                    jobs.push_front(head);
                 }
             }
         }
         // Behind the head, nothing started (invariant 4): back to the front, in order.
-        requeue.extend(worker.in_flight.drain(..));
-        if !requeue.is_empty() {
-            let mut state = self.shared.lock();
-            for job in requeue.into_iter().rev() {
-                state.queue.push_front(job);
-            }
-            counters.queued.store(state.queue.len(), Ordering::Relaxed);
+        for job in jobs.into_iter().rev() {
+            state.queue.push_front(job);
+        }
+        counters.queued.store(state.queue.len(), Ordering::Relaxed);
+        let shutdown = state.shutdown;
+        drop(state);
+        if let Some((head, error)) = failed {
+            counters.completed.fetch_add(1, Ordering::Relaxed);
+            head.sink.fail(error);
         }
         if !planned && !shutdown {
             self.owed += 1;
@@ -657,6 +696,23 @@ impl Manager {
         let counters = &self.shared.counters;
         counters.alive.store(0, Ordering::Relaxed);
         counters.running.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Breaks the pool if the manager thread unwinds: every queued and in-flight future
+/// fails, blocked submitters wake, every worker is killed and reaped.
+struct RunGuard(Manager);
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        if weft_shim::thread::panicking() {
+            let manager = &mut self.0;
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                manager.break_pool(
+                    "the pool's manager thread panicked (a bug in weft-process or in a Drop or Deserialize of a task's type); build a new pool".to_owned(),
+                );
+            }));
+        }
     }
 }
 

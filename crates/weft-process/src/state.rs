@@ -36,8 +36,18 @@ impl<T: Send> Sink for TypedSink<T> {
     }
 
     fn deliver(self: Box<Self>, bytes: &[u8]) {
-        let result = (self.decode)(bytes);
-        self.promise.complete(result);
+        let Self { promise, decode } = *self;
+        // User code (a `Deserialize`, a `Drop` of a result nobody waits for) runs here
+        // on the manager thread: a panic in it fails this future only.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode(bytes)))
+            .unwrap_or_else(|_| {
+                Err(TaskError::Codec {
+                    message: "the result's Deserialize panicked in the parent".to_owned(),
+                })
+            });
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            promise.complete(result);
+        }));
     }
 
     fn fail(self: Box<Self>, error: TaskError) {
@@ -132,7 +142,8 @@ impl Shared {
         }
     }
 
-    /// The manager is about to look at the state: later submits must wake it again.
+    /// The manager drained the wake socket and is about to look at the state: later
+    /// submits must wake it again. Called after the drain, never before (invariant 6).
     pub(crate) fn clear_wake(&self) {
         self.wake_pending.store(false, Ordering::SeqCst);
     }

@@ -27,7 +27,8 @@ pub(crate) fn run() -> ! {
     std::process::exit(code);
 }
 
-/// Buffered frames to send, written out in one go when the worker runs out of input.
+/// Buffered frames to send, written out before each task and when the worker runs out
+/// of input.
 struct Outbox<'a> {
     stream: &'a UnixStream,
     buf: Vec<u8>,
@@ -99,6 +100,9 @@ fn serve(stream: &UnixStream) -> io::Result<()> {
                 }
             }
             ToWorker::Task { id, call, args } if set_up => {
+                // Replies of finished tasks go out before the next one starts: a task
+                // that kills the worker must not take them with it (invariant 4).
+                out.flush()?;
                 result.clear();
                 // SAFETY: tasks are run only after `Setup`'s probe matched (`set_up`,
                 // invariant 1); `call` was made by `Call::new` or `Call::chunk`

@@ -15,8 +15,12 @@ use weft::process::{ProcessPool, SubmitError};
 
 use common::{Case, children_of, eventually, is_dead, kill, marker};
 
+/// Set right after `init()`, which never returns in a worker: true in the parent only.
+static PARENT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn main() {
     weft::process::init();
+    PARENT.store(true, std::sync::atomic::Ordering::SeqCst);
     if std::env::var_os("WEFT_TEST_ROLE").is_some_and(|r| r == "parent") {
         parent_role();
     }
@@ -55,6 +59,19 @@ fn main() {
             "a_thousand_submits_while_busy_never_block",
             thousand_submits_while_busy,
         ),
+        (
+            "a_finished_task_survives_the_death_of_the_next",
+            finished_task_survives_next_death,
+        ),
+        (
+            "a_reply_is_out_while_the_next_task_runs",
+            reply_out_while_next_runs,
+        ),
+        (
+            "user_code_panicking_on_the_manager_fails_one_future",
+            manager_side_panics,
+        ),
+        ("an_endless_timeout_is_no_deadline", endless_timeout),
     ];
     common::run(cases);
 }
@@ -403,4 +420,148 @@ fn thousand_submits_while_busy() {
     let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
     assert_eq!(total, (0..1_000).map(|n| n * 2).sum());
     let _ = std::fs::remove_file(gate);
+}
+
+/// Appends a line to the marker file at `path`, then exits with code 3.
+fn note_then_exit(path: String) -> u64 {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    file.write_all(b"ran\n").unwrap();
+    std::process::exit(3)
+}
+
+/// A one-worker pool, warmed up (so it is fed several tasks at once), busy with a task
+/// that waits for the returned gate: whatever is submitted next reaches the worker
+/// together, in one read.
+fn busy_warm_pool(
+    name: &str,
+) -> (
+    ProcessPool,
+    std::path::PathBuf,
+    weft::executor::Future<bool>,
+) {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    for n in 0..20 {
+        assert_eq!(pool.submit(double, n).unwrap().result(), Ok(n * 2));
+    }
+    let gate = marker(name);
+    let busy = pool
+        .submit(wait_for_file, gate.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 1);
+    (pool, gate, busy)
+}
+
+fn finished_task_survives_next_death() {
+    let runs = marker("exit-runs");
+    let (pool, gate, busy) = busy_warm_pool("gate-exit");
+    let first = pool.submit(double, 1).unwrap();
+    let second = pool
+        .submit(note_then_exit, runs.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 3);
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    assert_eq!(first.result(), Ok(2), "it finished before its worker died");
+    assert_eq!(
+        second.result(),
+        Err(TaskError::WorkerDied {
+            signal: None,
+            exit_code: Some(3)
+        })
+    );
+    let ran = std::fs::read_to_string(&runs).unwrap();
+    assert_eq!(ran.lines().count(), 1, "without retries it ran once");
+    let _ = std::fs::remove_file(runs);
+    let _ = std::fs::remove_file(gate);
+}
+
+fn reply_out_while_next_runs() {
+    let (pool, gate, busy) = busy_warm_pool("gate-reply-1");
+    let later = marker("gate-reply-2");
+    let quick = pool.submit(double, 5).unwrap();
+    let slow = pool
+        .submit(wait_for_file, later.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 3);
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    eventually("the quick task is done while the slow one waits", || {
+        quick.done()
+    });
+    assert!(!slow.done(), "its gate is still shut");
+    std::fs::write(&later, b"go").unwrap();
+    assert_eq!(quick.result(), Ok(10));
+    assert_eq!(slow.result(), Ok(true));
+    let _ = std::fs::remove_file(gate);
+    let _ = std::fs::remove_file(later);
+}
+
+fn in_parent() -> bool {
+    PARENT.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Serializes fine; panics when deserialized in the parent.
+#[derive(Debug, Serialize)]
+struct GrumpyDecode(u8);
+
+impl<'de> Deserialize<'de> for GrumpyDecode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u8::deserialize(d)?;
+        assert!(!in_parent(), "GrumpyDecode refuses to be decoded");
+        Ok(Self(n))
+    }
+}
+
+fn grumpy_decode(n: u8) -> GrumpyDecode {
+    GrumpyDecode(n)
+}
+
+/// Panics when dropped in the parent.
+#[derive(Debug, Serialize, Deserialize)]
+struct GrumpyDrop(u8);
+
+impl Drop for GrumpyDrop {
+    fn drop(&mut self) {
+        if in_parent() && !std::thread::panicking() {
+            panic!("GrumpyDrop refuses to be dropped");
+        }
+    }
+}
+
+fn grumpy_drop(n: u8) -> GrumpyDrop {
+    GrumpyDrop(n)
+}
+
+fn manager_side_panics() {
+    let (pool, gate, busy) = busy_warm_pool("gate-grumpy");
+    let decoded = pool.submit(grumpy_decode, 1).unwrap();
+    // Dropped unobserved: its result is dropped on the manager thread.
+    drop(pool.submit(grumpy_drop, 2).unwrap());
+    let after = pool.submit(double, 21).unwrap();
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    match decoded.result() {
+        Err(TaskError::Codec { message }) => assert!(message.contains("Deserialize"), "{message}"),
+        other => panic!("expected Codec, got {other:?}"),
+    }
+    assert_eq!(after.result(), Ok(42));
+    assert_eq!(pool.submit(double, 2).unwrap().result(), Ok(4));
+    assert_eq!(pool.broken_reason(), None);
+    let _ = std::fs::remove_file(gate);
+}
+
+fn endless_timeout() {
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(pool.submit(double, 4).unwrap().result(), Ok(8));
+    assert_eq!(pool.submit(sleep_ms, 20).unwrap().result(), Ok(20));
+    assert_eq!(pool.broken_reason(), None);
 }

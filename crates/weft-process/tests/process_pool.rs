@@ -35,6 +35,10 @@ fn main() {
         ("cancel_before_start_wins", cancel_before_start),
         ("stats_count_the_work", stats),
         ("the_initializer_runs_in_each_worker", initializer_runs),
+        (
+            "submits_from_many_threads_are_never_unseen",
+            many_submitters,
+        ),
     ];
     common::run(cases);
 }
@@ -351,4 +355,25 @@ fn initializer_runs() {
         .collect();
     assert!(seen.iter().all(|s| s.as_deref() == Some("yes")));
     assert_eq!(std::env::var("WEFT_TEST_INITIALIZED").ok(), None);
+}
+
+/// Many threads submitting one task at a time each, so that wake-ups race the
+/// manager's drain of its wake socket over and over: a lost wake-up leaves a submit
+/// unseen and its `result()` (or the pool's drop) hangs, which the watchdog reports.
+fn many_submitters() {
+    for round in 0..10u64 {
+        let pool = pool(2);
+        std::thread::scope(|scope| {
+            for t in 0..4u64 {
+                let pool = &pool;
+                scope.spawn(move || {
+                    for n in 0..200u64 {
+                        let x = round * 10_000 + t * 1_000 + n;
+                        assert_eq!(pool.submit(square, x).unwrap().result(), Ok(x * x));
+                    }
+                });
+            }
+        });
+        drop(pool);
+    }
 }
