@@ -126,7 +126,10 @@ pub struct Stats {
 /// - Ctrl-C: workers ignore `SIGINT`, so the parent alone decides; by default it dies
 ///   and its workers follow at once (no orphans, no hang, no tracebacks from each
 ///   worker). A program that handles `SIGINT` calls [`shutdown`](Self::shutdown) or
-///   [`kill_workers`](Self::kill_workers) in its handler.
+///   [`kill_workers`](Self::kill_workers) on the thread that receives the signal
+///   (for example through the `ctrlc` or `signal-hook` crate), never inside an async
+///   signal handler itself: both take locks and wait for a thread. Programs a task
+///   starts inherit the ignored `SIGINT`.
 pub struct ProcessPool {
     shared: Arc<Shared>,
     manager: Mutex<Option<JoinHandle<()>>>,
