@@ -31,10 +31,24 @@ impl<R> Slot<R> {
             Self::Running(future) => future.result(),
             Self::Refused(error) => Err(error),
         };
+        // A reply with another number of results than items sent would shift every
+        // later result against its input: the chunk fails instead.
+        let outcome = outcome.and_then(|results| {
+            if results.len() == size {
+                Ok(results)
+            } else {
+                Err(TaskError::Codec {
+                    message: format!(
+                        "a chunk of {size} items came back with {} results",
+                        results.len()
+                    ),
+                })
+            }
+        });
         match outcome {
             Ok(results) => results.into_iter(),
-            // The chunk as a whole failed (its worker died, the pool broke): every
-            // item of it fails the same way.
+            // The chunk as a whole failed (its worker died, the pool broke, its reply
+            // was malformed): every item of it fails the same way.
             Err(error) => (0..size)
                 .map(|_| Err(error.clone()))
                 .collect::<Vec<_>>()
