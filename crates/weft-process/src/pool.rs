@@ -344,14 +344,16 @@ impl ProcessPool {
     }
 
     fn join_manager(&self) {
-        let handle = self
+        // The join happens under the lock: a second `shutdown(wait)` blocks here until
+        // the first one's join is over, instead of finding the handle taken and
+        // returning while the manager still runs.
+        let mut manager = self
             .manager
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(handle) = handle {
-            // A panic in the manager is a bug; its tasks' promises resolved as Abandoned
-            // while it unwound.
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(handle) = manager.take() {
+            // A panic in the manager is a bug; its guard broke the pool and failed
+            // every job while it unwound.
             let _ = handle.join();
         }
     }

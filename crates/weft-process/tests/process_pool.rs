@@ -25,6 +25,10 @@ fn main() {
             shutdown_cancels,
         ),
         ("drop_waits_for_the_work", drop_waits),
+        (
+            "a_second_shutdown_wait_returns_only_when_the_work_is_done",
+            two_shutdowns,
+        ),
         ("retries_rerun_a_task_whose_worker_died", retries),
         (
             "terminate_and_kill_end_the_pool_at_once",
@@ -293,6 +297,37 @@ fn reject_when_full() {
         assert_eq!(f.result(), Ok(true));
     }
     let _ = std::fs::remove_file(gate);
+}
+
+fn two_shutdowns() {
+    let pool = pool(1);
+    let gate = common::marker("two-shutdowns-gate");
+    let held = pool
+        .submit(wait_for_file, gate.display().to_string())
+        .unwrap();
+    let queued: Vec<_> = (0..5).map(|n| pool.submit(square, n).unwrap()).collect();
+    // Whichever of the two returns first must find every task done: before the fix,
+    // the one that found the manager's handle taken returned at once.
+    let shut_down_and_check = || {
+        pool.shutdown(true, false);
+        queued.iter().all(weft::executor::Future::done)
+    };
+    std::thread::scope(|s| {
+        let first = s.spawn(shut_down_and_check);
+        let second = s.spawn(shut_down_and_check);
+        common::eventually("both shutdowns have begun", || {
+            pool.submit(square, 9).is_err()
+        });
+        std::fs::write(&gate, b"open").unwrap();
+        for shutdown in [first, second] {
+            assert!(
+                shutdown.join().unwrap(),
+                "a shutdown(wait) returned before the work was done"
+            );
+        }
+    });
+    assert_eq!(held.result(), Ok(true));
+    let _ = std::fs::remove_file(&gate);
 }
 
 fn wait_for_file(path: String) -> bool {
