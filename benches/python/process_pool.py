@@ -18,6 +18,19 @@ from concurrent.futures import ProcessPoolExecutor
 
 MASK = (1 << 64) - 1
 
+def peak_rss_kib():
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: on Linux it carries over
+    exec, so a child started by a large parent would report the parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 
 def work(n):
     return ((n * 3) & MASK) ^ 1
@@ -58,7 +71,7 @@ def main():
             elapsed = time.perf_counter() - start
         ops = n
     nanos = int((time.perf_counter() - start) * 1e9) if workload == "startup" else int(elapsed * 1e9)
-    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_kib = peak_rss_kib()
     print(f"WEFT-BENCH ops={ops} nanos={nanos} rss_kib={rss_kib} check={total}")
 
 

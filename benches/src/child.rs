@@ -3,7 +3,8 @@
 //! Both print one line on stdout that the parent reads:
 //! `WEFT-BENCH ops=<n> nanos=<t> rss_kib=<k> [check=<answer>]`, where `nanos` is the
 //! time the child measured around the work itself (not its start-up) and `rss_kib` its
-//! peak resident set (Linux `VmHWM`; `ru_maxrss` in Python).
+//! peak resident set (Linux `VmHWM`, read by the Python scripts too: `ru_maxrss`
+//! carries over exec and would report the parent bench's peak).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -130,7 +131,10 @@ pub(crate) fn python() -> Option<&'static Path> {
     PYTHON
         .get_or_init(|| {
             let found = Command::new("python3")
-                .args(["-c", "import concurrent.futures, resource"])
+                .args([
+                    "-c",
+                    "import concurrent.futures, multiprocessing.synchronize, resource",
+                ])
                 .output()
                 .is_ok_and(|o| o.status.success());
             if found {

@@ -101,7 +101,7 @@ fn render(bench: &Bench, machine: &Machine, args: &[String], charts: &[String]) 
         out,
         "- *vs best peer*: median speed relative to the fastest non-weft system of the same \
          workload (above 1.00x = faster). *peak RSS*: a process that ran only that system \
-         (VmHWM; `ru_maxrss` for Python). Times marked `s` are per run (lower is better).\n"
+         (VmHWM, Python included). Times marked `s` are per run (lower is better).\n"
     );
 
     if !bench.targets.is_empty() {

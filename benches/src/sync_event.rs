@@ -54,22 +54,29 @@ impl Flag for StdFlag {
 }
 
 /// `rounds` ping-pong round trips; returns the count after checking both sides ran them all.
+/// Each side checks the sequence number the other left before it woke it, so a wait
+/// that returned before its flag was set fails the run instead of looking fast.
 fn ping_pong<F: Flag>(rounds: u64) -> u64 {
     let (ping, pong) = (F::default(), F::default());
+    let seq = std::sync::atomic::AtomicU64::new(0);
     let answered = std::thread::scope(|s| {
         let echo = s.spawn(|| {
             let mut answered = 0u64;
-            for _ in 0..rounds {
+            for i in 0..rounds {
                 ping.wait();
+                assert_eq!(seq.load(std::sync::atomic::Ordering::Acquire), 2 * i + 1);
                 ping.clear();
+                seq.store(2 * i + 2, std::sync::atomic::Ordering::Release);
                 pong.set();
                 answered += 1;
             }
             answered
         });
-        for _ in 0..rounds {
+        for i in 0..rounds {
+            seq.store(2 * i + 1, std::sync::atomic::Ordering::Release);
             ping.set();
             pong.wait();
+            assert_eq!(seq.load(std::sync::atomic::Ordering::Acquire), 2 * i + 2);
             pong.clear();
         }
         echo.join().expect("the echo thread does not panic")
