@@ -120,10 +120,16 @@ where
     // SAFETY: `func` came from `Call::new::<A, R>`, which took it from an `fn(A) -> R`
     // (invariant 2), translated to this process by the handshake-checked anchor offset.
     let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
-    let arg: A = postcard::from_bytes(args)
+    // Decoding and encoding run user code too (serde impls): under `caught`, so a
+    // panicking impl fails this task's future and the worker lives on.
+    let arg: A = caught(|| postcard::from_bytes(args))?
         .map_err(|e| WireError::Codec(format!("the argument did not decode in the worker: {e}")))?;
     let result = caught(|| f(arg))?;
-    encode_result(&result, out)
+    let mark = out.len();
+    caught(|| encode_result(&result, out)).unwrap_or_else(|panicked| {
+        out.truncate(mark);
+        Err(panicked)
+    })
 }
 
 /// Maps `f` over a decoded `Vec<A>`; each item gets its own outcome.
@@ -134,7 +140,7 @@ where
 {
     // SAFETY: as in `trampoline`: `Call::chunk::<A, R>` took `func` from an `fn(A) -> R`.
     let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
-    let items: Vec<A> = postcard::from_bytes(args).map_err(|e| {
+    let items: Vec<A> = caught(|| postcard::from_bytes(args))?.map_err(|e| {
         WireError::Codec(format!("the arguments did not decode in the worker: {e}"))
     })?;
     // The encoding of a `Vec<Result<R, WireError>>`, written item by item so that one
@@ -143,13 +149,18 @@ where
     for item in items {
         let outcome = caught(|| f(item));
         let mark = out.len();
-        let written = match &outcome {
+        let written = caught(|| match &outcome {
             Ok(value) => postcard::to_io(&Ok::<&R, WireError>(value), &mut *out).map(drop),
             Err(error) => postcard::to_io(&Err::<&R, &WireError>(error), &mut *out).map(drop),
+        });
+        let failure = match written {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(codec_error(&error)),
+            Err(panicked) => Some(panicked),
         };
-        if let Err(error) = written {
+        if let Some(failure) = failure {
             out.truncate(mark);
-            let failed: Result<(), WireError> = Err(codec_error(&error));
+            let failed: Result<(), WireError> = Err(failure);
             postcard::to_io(&failed, &mut *out).map_err(|e| WireError::Codec(e.to_string()))?;
         }
     }

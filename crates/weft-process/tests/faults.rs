@@ -26,6 +26,10 @@ fn main() {
     }
     let cases: &[Case] = &[
         (
+            "a_serde_impl_panicking_in_the_worker_fails_one_future",
+            worker_side_serde_panics,
+        ),
+        (
             "sigkill_mid_task_fails_that_task_and_the_pool_goes_on",
             sigkill_mid_task,
         ),
@@ -553,6 +557,35 @@ fn manager_side_panics() {
     assert_eq!(pool.submit(double, 2).unwrap().result(), Ok(4));
     assert_eq!(pool.broken_reason(), None);
     let _ = std::fs::remove_file(gate);
+}
+
+/// Decodes and encodes fine in the parent; panics when encoded in a worker.
+#[derive(Debug, PartialEq, Deserialize)]
+struct GrumpyEncode(u8);
+
+impl Serialize for GrumpyEncode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        assert!(in_parent(), "GrumpyEncode refuses to be encoded");
+        self.0.serialize(s)
+    }
+}
+
+fn grumpy_encode(n: u8) -> GrumpyEncode {
+    GrumpyEncode(n)
+}
+
+fn worker_side_serde_panics() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let before = pool.submit(pid, ()).unwrap().result().unwrap();
+    match pool.submit(grumpy_encode, 1).unwrap().result() {
+        Err(TaskError::Panicked { message }) => {
+            assert!(message.contains("refuses to be encoded"), "{message}");
+        }
+        other => panic!("expected Panicked, got {other:?}"),
+    }
+    // The same worker goes on: the panic failed one future, not the process.
+    assert_eq!(pool.submit(pid, ()).unwrap().result(), Ok(before));
+    assert_eq!(pool.stats().restarts, 0);
 }
 
 fn endless_timeout() {
