@@ -9,25 +9,13 @@ reads and checks:
 WEFT-BENCH ops=LINES nanos=T rss_kib=K check=LINES,IDS,REVENUE,TAX
 """
 
-import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from peak_rss import peak_rss_kib
+
 RATES = {"DE": 19, "FR": 20, "US": 7, "GB": 20, "JP": 10, "BR": 17, "IN": 18, "CA": 5}
-
-def peak_rss_kib():
-    """This process's own peak RSS (VmHWM). Not ru_maxrss: on Linux it carries over
-    exec, so a child started by a large parent would report the parent's peak."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
 
 
 def work(line):

@@ -7,25 +7,13 @@ Rust side's wrapping sum), then prints the line the benchmark harness reads:
 WEFT-BENCH ops=N nanos=T rss_kib=K check=SUM
 """
 
-import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from peak_rss import peak_rss_kib
+
 MASK = (1 << 64) - 1
-
-def peak_rss_kib():
-    """This process's own peak RSS (VmHWM). Not ru_maxrss: on Linux it carries over
-    exec, so a child started by a large parent would report the parent's peak."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
 
 
 def work(i):

@@ -11,25 +11,13 @@ WEFT-BENCH ops=N nanos=T rss_kib=K check=SUM
 """
 
 import multiprocessing
-import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from peak_rss import peak_rss_kib
+
 MASK = (1 << 64) - 1
-
-def peak_rss_kib():
-    """This process's own peak RSS (VmHWM). Not ru_maxrss: on Linux it carries over
-    exec, so a child started by a large parent would report the parent's peak."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
 
 
 def work(n):
