@@ -139,7 +139,9 @@ pub enum BuildError {
     #[error("a weight limit of 0 admits nothing; give a positive queue_weight_limit")]
     ZeroWeightLimit,
     /// `thread_name_prefix` contains a NUL byte, which no OS thread name can hold.
-    #[error("the thread name prefix contains a NUL byte; thread names cannot hold one")]
+    #[error(
+        "the thread name prefix contains a NUL byte, which no thread name can hold; remove it from thread_name_prefix"
+    )]
     NulInThreadName,
 }
 
