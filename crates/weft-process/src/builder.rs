@@ -14,6 +14,10 @@ use crate::{BuildError, ProcessPool};
 /// The queue bound a pool gets unless told otherwise.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 65_536;
 
+/// How long a new worker may take to start and run its initializer, unless told
+/// otherwise (see [`ProcessPoolBuilder::startup_timeout`]).
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// What `submit` does when the queue is full.
 ///
 /// # Examples
@@ -61,6 +65,7 @@ pub struct ProcessPoolBuilder {
     max_tasks_per_child: Option<u64>,
     initializer: Option<fn()>,
     timeout: Option<Duration>,
+    startup_timeout: Duration,
     capacity: Option<usize>,
     when_full: WhenFull,
     retries: u32,
@@ -74,6 +79,7 @@ impl Default for ProcessPoolBuilder {
             max_tasks_per_child: None,
             initializer: None,
             timeout: None,
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
             capacity: Some(DEFAULT_QUEUE_CAPACITY),
             when_full: WhenFull::Block,
             retries: 0,
@@ -111,6 +117,16 @@ impl ProcessPoolBuilder {
     /// Default: no limit.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long a new worker may take from its start until it is ready for tasks: the
+    /// handshake plus the [`initializer`](Self::initializer) (default
+    /// [`DEFAULT_STARTUP_TIMEOUT`], 60 s). A worker that takes longer breaks the pool,
+    /// as a failing initializer does, so that a hung initializer never hangs the
+    /// program.
+    pub fn startup_timeout(mut self, timeout: Duration) -> Self {
+        self.startup_timeout = timeout;
         self
     }
 
@@ -172,6 +188,9 @@ impl ProcessPoolBuilder {
         if self.max_tasks_per_child == Some(0) {
             return Err(BuildError::ZeroTasksPerChild);
         }
+        if self.startup_timeout.is_zero() {
+            return Err(BuildError::ZeroStartupTimeout);
+        }
         let (program, args) = match self.program {
             Some(program) => (program, Vec::new()),
             None => (
@@ -184,6 +203,7 @@ impl ProcessPoolBuilder {
             max_tasks_per_child: self.max_tasks_per_child,
             initializer: self.initializer.map(Call::initializer),
             timeout: self.timeout,
+            startup_timeout: self.startup_timeout,
             capacity: self.capacity,
             when_full: self.when_full,
             retries: self.retries,
@@ -209,6 +229,7 @@ impl fmt::Debug for ProcessPoolBuilder {
             .field("max_tasks_per_child", &self.max_tasks_per_child)
             .field("initializer", &self.initializer.is_some())
             .field("timeout", &self.timeout)
+            .field("startup_timeout", &self.startup_timeout)
             .field("capacity", &self.capacity)
             .field("when_full", &self.when_full)
             .field("retries", &self.retries)

@@ -37,6 +37,11 @@ pub enum BuildError {
         "max_tasks_per_child(0) would retire every worker before its first task; give at least 1"
     )]
     ZeroTasksPerChild,
+    /// `startup_timeout(Duration::ZERO)`.
+    #[error(
+        "startup_timeout(0) would break the pool before any worker could start; give it at least a second"
+    )]
+    ZeroStartupTimeout,
     /// The operating system refused what the pool needs to start: its manager thread,
     /// a socket, or the path of this program.
     #[error(

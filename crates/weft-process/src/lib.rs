@@ -51,7 +51,7 @@ mod state;
 mod wire;
 mod worker;
 
-pub use builder::{DEFAULT_QUEUE_CAPACITY, ProcessPoolBuilder, WhenFull};
+pub use builder::{DEFAULT_QUEUE_CAPACITY, DEFAULT_STARTUP_TIMEOUT, ProcessPoolBuilder, WhenFull};
 pub use error::{BuildError, SubmitError};
 pub use init::init;
 pub use map::{Map, MapUnordered};

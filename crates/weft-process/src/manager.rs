@@ -27,12 +27,21 @@ const DEEP: usize = 64;
 const SHALLOW: usize = 2;
 /// A task shorter than this lets its worker be fed [`DEEP`].
 const SHORT_TASK: Duration = Duration::from_millis(1);
-/// How long a new worker may take to say `Hello`.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a worker that ended its stream may take to exit before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(1);
 /// How long `terminate_workers` waits after `SIGTERM` before `SIGKILL`.
 const TERM_GRACE: Duration = Duration::from_secs(1);
+
+thread_local! {
+    /// On a manager thread: the address of its pool's [`Shared`]; elsewhere 0.
+    static MANAGING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether the calling thread is the manager of the pool that owns `shared`: a done
+/// callback of that pool's futures runs here, and must not wait for the manager.
+pub(crate) fn is_manager_of(shared: &Shared) -> bool {
+    MANAGING.with(std::cell::Cell::get) == std::ptr::from_ref(shared) as usize
+}
 
 /// Starts the manager thread.
 ///
@@ -42,7 +51,10 @@ const TERM_GRACE: Duration = Duration::from_secs(1);
 pub(crate) fn start(shared: Arc<Shared>, wake_rx: UnixStream) -> io::Result<JoinHandle<()>> {
     weft_shim::thread::Builder::new()
         .name("weft-process-manager".into())
-        .spawn(move || Manager::new(shared, wake_rx).run())
+        .spawn(move || {
+            MANAGING.with(|m| m.set(std::ptr::from_ref::<Shared>(&shared) as usize));
+            Manager::new(shared, wake_rx).run();
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -382,10 +394,11 @@ impl Manager {
 
     fn next_deadline(&self) -> Option<Instant> {
         let timeout = self.shared.config.timeout;
+        let startup = self.shared.config.startup_timeout;
         self.workers
             .iter()
             .filter_map(|w| match w.phase {
-                Phase::Hello => w.spawned_at.checked_add(STARTUP_TIMEOUT),
+                Phase::Hello | Phase::Setup => w.spawned_at.checked_add(startup),
                 Phase::Ready if !w.in_flight.is_empty() => {
                     timeout.and_then(|t| w.head_since.checked_add(t))
                 }
@@ -528,17 +541,23 @@ impl Manager {
     fn check_deadlines(&mut self, exits: &mut Vec<(usize, Exit)>) {
         let now = Instant::now();
         let timeout = self.shared.config.timeout;
+        let startup = self.shared.config.startup_timeout;
         let mut startup_failure = None;
         for (i, worker) in self.workers.iter().enumerate() {
+            let late = worker
+                .spawned_at
+                .checked_add(startup)
+                .is_some_and(|d| now >= d);
             match worker.phase {
-                Phase::Hello
-                    if worker
-                        .spawned_at
-                        .checked_add(STARTUP_TIMEOUT)
-                        .is_some_and(|d| now >= d) =>
-                {
+                Phase::Hello if late => {
                     startup_failure = Some(format!(
-                        "worker process {} sent no handshake within {STARTUP_TIMEOUT:?}; call weft::process::init() first in main",
+                        "worker process {} sent no handshake within the startup_timeout of {startup:?}; call weft::process::init() first in main",
+                        worker.pid()
+                    ));
+                }
+                Phase::Setup if late => {
+                    startup_failure = Some(format!(
+                        "the initializer did not finish within the startup_timeout of {startup:?} in worker process {}; make it finish sooner, or raise startup_timeout",
                         worker.pid()
                     ));
                 }

@@ -163,6 +163,12 @@ impl ProcessPool {
     /// [`TaskError::Codec`]; a result that fails to serialize in the worker fails the
     /// same way. Either way the pool carries on.
     ///
+    /// A done callback ([`Future::add_done_callback`]) of this pool's futures runs on
+    /// the pool's manager thread, as in Python: keep it short, since the pool hands out
+    /// no work while it runs. A `submit` from inside one never waits for room (that
+    /// would wait for the manager itself): a full queue gives [`SubmitError::Full`]
+    /// even under [`WhenFull::Block`].
+    ///
     /// # Errors
     ///
     /// [`SubmitError::ShutDown`] after [`shutdown`](Self::shutdown) (or
@@ -237,7 +243,9 @@ impl ProcessPool {
             if shared.config.capacity.is_none_or(|c| state.queue.len() < c) {
                 break;
             }
-            if !block {
+            // On the manager thread (a done callback), waiting for room would wait for
+            // the manager itself: refuse instead.
+            if !block || crate::manager::is_manager_of(shared) {
                 return Err((Refused::Full, job));
             }
             shared.wake();
@@ -351,6 +359,11 @@ impl ProcessPool {
             .manager
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if crate::manager::is_manager_of(&self.shared) {
+            // A done callback dropped the pool: the manager cannot join itself; it
+            // ends once the callback returns and the work is done.
+            return;
+        }
         if let Some(handle) = manager.take() {
             // A panic in the manager is a bug; its guard broke the pool and failed
             // every job while it unwound.

@@ -72,6 +72,7 @@ pub(crate) struct Config {
     pub(crate) max_tasks_per_child: Option<u64>,
     pub(crate) initializer: Option<Call>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) startup_timeout: Duration,
     pub(crate) capacity: Option<usize>,
     pub(crate) when_full: WhenFull,
     pub(crate) retries: u32,

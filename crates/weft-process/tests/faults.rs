@@ -58,10 +58,22 @@ fn main() {
             "a_failing_initializer_breaks_the_pool_with_its_reason",
             failing_initializer,
         ),
+        (
+            "a_hung_initializer_breaks_the_pool_at_the_startup_timeout",
+            hung_initializer,
+        ),
         ("unstartable_workers_break_the_pool", unstartable_workers),
         (
             "a_thousand_submits_while_busy_never_block",
             thousand_submits_while_busy,
+        ),
+        (
+            "a_thousand_submits_while_the_manager_is_held_never_block",
+            thousand_submits_while_manager_held,
+        ),
+        (
+            "a_done_callback_submitting_to_a_full_queue_is_refused_not_stuck",
+            callback_submits_to_full_queue,
         ),
         (
             "a_finished_task_survives_the_death_of_the_next",
@@ -379,6 +391,32 @@ fn failing_initializer() {
     assert!(pool.broken_reason().is_some());
 }
 
+fn stuck_initializer() {
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+fn hung_initializer() {
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .initializer(stuck_initializer)
+        .startup_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let future = pool.submit(double, 1).unwrap();
+    match future.result() {
+        Err(TaskError::PoolBroken { reason }) => {
+            assert!(reason.contains("initializer did not finish"), "{reason}");
+        }
+        other => panic!("expected PoolBroken, got {other:?}"),
+    }
+    assert!(matches!(
+        pool.submit(double, 2),
+        Err(SubmitError::Broken { .. })
+    ));
+}
+
 fn unstartable_workers() {
     for program in ["/nonexistent/weft-worker", "/bin/true"] {
         let pool = ProcessPool::builder()
@@ -423,6 +461,78 @@ fn thousand_submits_while_busy() {
     assert_eq!(busy.result(), Ok(true));
     let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
     assert_eq!(total, (0..1_000).map(|n| n * 2).sum());
+    let _ = std::fs::remove_file(gate);
+}
+
+/// Holds the pool's manager thread inside a done callback (which runs there) until
+/// the returned sender is dropped or sends.
+fn hold_manager(pool: &ProcessPool) -> std::sync::mpsc::Sender<()> {
+    let gate = marker("gate-manager");
+    let busy = pool
+        .submit(wait_for_file, gate.to_string_lossy().into_owned())
+        .unwrap();
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    busy.add_done_callback(move |_| {
+        held_tx.send(()).unwrap();
+        let _ = release_rx.recv_timeout(weft_testkit::GENEROUS);
+    });
+    std::fs::write(&gate, b"go").unwrap();
+    held_rx.recv().unwrap();
+    let _ = std::fs::remove_file(gate);
+    release_tx
+}
+
+fn thousand_submits_while_manager_held() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let release = hold_manager(&pool);
+    // The manager is inside the callback: it reads no wake-up until it returns.
+    let futures: Vec<_> = (0..1_000)
+        .map(|n| pool.submit(double, n).unwrap())
+        .collect();
+    assert_eq!(pool.stats().queued, 1_000, "every submit returned, queued");
+    release.send(()).unwrap();
+    let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+    assert_eq!(total, (0..1_000).map(|n| n * 2).sum());
+}
+
+fn callback_submits_to_full_queue() {
+    let pool = std::sync::Arc::new(
+        ProcessPool::builder()
+            .max_workers(1)
+            .queue_capacity(1)
+            .build()
+            .unwrap(),
+    );
+    let gate = marker("gate-full");
+    let busy = pool
+        .submit(wait_for_file, gate.to_string_lossy().into_owned())
+        .unwrap();
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let (full_tx, full_rx) = std::sync::mpsc::channel::<()>();
+    let (outcome_tx, outcome_rx) = std::sync::mpsc::channel();
+    let inner = std::sync::Arc::clone(&pool);
+    busy.add_done_callback(move |_| {
+        held_tx.send(()).unwrap();
+        let _ = full_rx.recv_timeout(weft_testkit::GENEROUS);
+        // The queue is full and only this thread could empty it: no waiting.
+        let refused = matches!(inner.submit(double, 2), Err(SubmitError::Full(2)));
+        outcome_tx.send(refused).unwrap();
+        // `inner` is the last handle now: the pool is dropped here, on its own
+        // manager thread, which must not try to join itself.
+    });
+    std::fs::write(&gate, b"go").unwrap();
+    held_rx.recv().unwrap();
+    let queued = pool.submit(double, 1).unwrap(); // fills the queue of one
+    drop(pool);
+    full_tx.send(()).unwrap();
+    assert!(outcome_rx.recv().unwrap(), "refused with Full, not blocked");
+    // Dropped on the manager thread, the pool still finishes its queued work.
+    assert_eq!(queued.result(), Ok(2));
+    // ... then ends and reaps its worker, with nobody joining it.
+    eventually("the dropped pool reaped its worker", || {
+        children_of(std::process::id()).is_empty()
+    });
     let _ = std::fs::remove_file(gate);
 }
 
