@@ -5,7 +5,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::net::UnixStream;
 
 use crate::call::{Probe, install_panic_hook};
-use crate::wire::{self, Bytes, HEADER, Parsed, ToParent, ToWorker, WireError};
+use crate::wire::{self, HEADER, Parsed, ToParent, ToWorker, WireError};
 
 /// Exit code of a worker whose stream broke (a damaged frame, or no socket on fd 3).
 const EXIT_BROKEN_STREAM: i32 = 71;
@@ -108,10 +108,8 @@ fn serve(stream: &UnixStream) -> io::Result<()> {
                 // invariant 1); `call` was made by `Call::new` or `Call::chunk`
                 // (invariant 2).
                 let outcome = unsafe { call.invoke(args.0, &mut result) };
-                out.push(&ToParent::Reply {
-                    id,
-                    outcome: outcome.map(|()| Bytes(&result)),
-                })?;
+                wire::push_reply(&mut out.buf, id, outcome.map(|()| &result[..]))
+                    .map_err(io::Error::other)?;
             }
             _ => {
                 return Err(io::Error::new(

@@ -90,6 +90,15 @@ pub(crate) enum ToParent<'a> {
 /// The message could not be encoded (only a custom serde implementation inside it
 /// fails), or it is larger than [`MAX_FRAME`].
 pub(crate) fn push_frame<M: Serialize>(out: &mut Vec<u8>, message: &M) -> Result<(), String> {
+    push_frame_within(out, message, MAX_FRAME)
+}
+
+/// [`push_frame`] with the payload limit `max` (a test passes a small one).
+fn push_frame_within<M: Serialize>(
+    out: &mut Vec<u8>,
+    message: &M,
+    max: usize,
+) -> Result<(), String> {
     let start = out.len();
     out.extend_from_slice(&[0; HEADER]);
     let encoded = postcard::to_io(message, &mut *out).map(drop);
@@ -98,16 +107,52 @@ pub(crate) fn push_frame<M: Serialize>(out: &mut Vec<u8>, message: &M) -> Result
         out.truncate(start);
         return Err(error.to_string());
     }
-    if len > MAX_FRAME {
+    if len > max {
         out.truncate(start);
         return Err(format!(
-            "a frame of {len} bytes is larger than the 1 GiB limit; send smaller arguments"
+            "a frame of {len} bytes is larger than the limit of {max} bytes; split the work into smaller values"
         ));
     }
     let crc = crc32fast::hash(&out[start + HEADER..]);
     out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
     out[start + 4..start + HEADER].copy_from_slice(&crc.to_le_bytes());
     Ok(())
+}
+
+/// Appends the reply to task `id` to `out`. A result too large for one frame (or a
+/// reply that does not encode) becomes that task's [`WireError::Codec`]: the error
+/// belongs to the task, and the stream stays whole.
+///
+/// # Errors
+///
+/// Not even the error reply could be encoded (it cannot: it is small and plain).
+pub(crate) fn push_reply(
+    out: &mut Vec<u8>,
+    id: u64,
+    outcome: Result<&[u8], WireError>,
+) -> Result<(), String> {
+    push_reply_within(out, id, outcome, MAX_FRAME)
+}
+
+fn push_reply_within(
+    out: &mut Vec<u8>,
+    id: u64,
+    outcome: Result<&[u8], WireError>,
+    max: usize,
+) -> Result<(), String> {
+    let reply = ToParent::Reply {
+        id,
+        outcome: outcome.map(Bytes),
+    };
+    push_frame_within(out, &reply, max).or_else(|reason| {
+        let failed = ToParent::Reply {
+            id,
+            outcome: Err(WireError::Codec(format!(
+                "the result could not be sent to the parent: {reason}"
+            ))),
+        };
+        push_frame_within(out, &failed, max)
+    })
 }
 
 /// What [`next_frame`] found at the start of a buffer.

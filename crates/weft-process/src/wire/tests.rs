@@ -50,3 +50,27 @@ fn an_absurd_length_is_refused_before_allocating() {
     buf[..4].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(matches!(next_frame(&buf), Parsed::Damaged(_)));
 }
+
+#[test]
+fn a_result_too_large_for_a_frame_is_that_tasks_codec_error() {
+    let mut out = vec![9u8; 5]; // what was queued before stays
+    let big = vec![1u8; 300];
+    push_reply_within(&mut out, 7, Ok(&big), 200).unwrap();
+    assert_eq!(&out[..5], &[9u8; 5]);
+    let Parsed::Frame { len } = next_frame(&out[5..]) else {
+        panic!("whole frame expected")
+    };
+    assert_eq!(5 + HEADER + len, out.len());
+    match postcard::from_bytes::<ToParent<'_>>(&out[5 + HEADER..]).unwrap() {
+        ToParent::Reply {
+            id: 7,
+            outcome: Err(WireError::Codec(message)),
+        } => assert!(message.contains("larger than the limit"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    // Within the limit, the result itself goes out.
+    let mut out = Vec::new();
+    push_reply_within(&mut out, 8, Ok(&big[..100]), 200).unwrap();
+    let message: ToParent<'_> = postcard::from_bytes(&out[HEADER..]).unwrap();
+    assert!(matches!(message, ToParent::Reply { id: 8, outcome: Ok(Bytes(b)) } if b.len() == 100));
+}
