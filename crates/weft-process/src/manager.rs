@@ -29,6 +29,14 @@ const SHALLOW: usize = 2;
 const SHORT_TASK: Duration = Duration::from_millis(1);
 /// How long a worker that ended its stream may take to exit before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(1);
+/// Workers in a row that may die by a signal during start-up (killed from outside,
+/// or by the out-of-memory killer) before the pool counts itself broken.
+const START_ATTEMPTS: u32 = 3;
+/// The first pause before trying again to start a worker that the system refused
+/// (the pause doubles up to [`SPAWN_BACKOFF_MAX`] while the refusals go on).
+const SPAWN_BACKOFF: Duration = Duration::from_millis(50);
+/// See [`SPAWN_BACKOFF`].
+const SPAWN_BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// How long `terminate_workers` waits after `SIGTERM` before `SIGKILL`.
 const TERM_GRACE: Duration = Duration::from_secs(1);
 
@@ -133,6 +141,12 @@ struct Manager {
     probe: Probe,
     /// Workers that ended unplanned (or retired) and are to be replaced.
     owed: usize,
+    /// Workers in a row that died by a signal before they were ready.
+    start_failures: u32,
+    /// The system refused the last start: no new one before this instant.
+    respawn_at: Option<Instant>,
+    /// The pause after the next refusal.
+    spawn_backoff: Duration,
     scratch: Vec<u8>,
 }
 
@@ -145,6 +159,9 @@ impl Manager {
             poller: Poller::default(),
             probe: Probe::here(),
             owed: 0,
+            start_failures: 0,
+            respawn_at: None,
+            spawn_backoff: SPAWN_BACKOFF,
             scratch: vec![0; 1 << 18],
         }
     }
@@ -294,6 +311,9 @@ impl Manager {
         if shutdown {
             self.owed = 0;
         }
+        if self.respawn_at.is_some_and(|at| Instant::now() < at) {
+            return; // the system refused the last start: not yet
+        }
         loop {
             let active = self.workers.iter().filter(|w| !w.retiring).count();
             if active >= self.shared.config.max_workers {
@@ -309,10 +329,10 @@ impl Manager {
                 return;
             }
             let replacing = self.owed > 0;
-            self.owed = self.owed.saturating_sub(1);
             if !self.spawn() {
                 return;
             }
+            self.owed = self.owed.saturating_sub(1);
             if replacing {
                 self.shared
                     .counters
@@ -322,7 +342,9 @@ impl Manager {
         }
     }
 
-    /// Starts one worker; `false` (and the pool broken) if it could not be started.
+    /// Starts one worker; `false` if it could not be started: then, with other workers
+    /// still alive, a new try is scheduled ([`SPAWN_BACKOFF`]); with none, the pool is
+    /// broken, as no task could ever run.
     fn spawn(&mut self) -> bool {
         let config = &self.shared.config;
         match os::spawn_worker(
@@ -357,7 +379,15 @@ impl Manager {
                     gone: false,
                 });
                 self.shared.counters.alive.fetch_add(1, Ordering::Relaxed);
+                self.respawn_at = None;
                 true
+            }
+            Err(_) if self.workers.iter().any(|w| !w.gone) => {
+                // A passing refusal (the process limit, memory): the workers alive go
+                // on with the work; try again later.
+                self.respawn_at = Some(Instant::now() + self.spawn_backoff);
+                self.spawn_backoff = (self.spawn_backoff * 2).min(SPAWN_BACKOFF_MAX);
+                false
             }
             Err(error) => {
                 let reason = format!(
@@ -395,16 +425,14 @@ impl Manager {
     fn next_deadline(&self) -> Option<Instant> {
         let timeout = self.shared.config.timeout;
         let startup = self.shared.config.startup_timeout;
-        self.workers
-            .iter()
-            .filter_map(|w| match w.phase {
-                Phase::Hello | Phase::Setup => w.spawned_at.checked_add(startup),
-                Phase::Ready if !w.in_flight.is_empty() => {
-                    timeout.and_then(|t| w.head_since.checked_add(t))
-                }
-                _ => None,
-            })
-            .min()
+        let worker_deadlines = self.workers.iter().filter_map(|w| match w.phase {
+            Phase::Hello | Phase::Setup => w.spawned_at.checked_add(startup),
+            Phase::Ready if !w.in_flight.is_empty() => {
+                timeout.and_then(|t| w.head_since.checked_add(t))
+            }
+            _ => None,
+        });
+        worker_deadlines.chain(self.respawn_at).min()
     }
 
     /// Reads every worker that has input and handles its frames; returns the workers
@@ -507,6 +535,8 @@ impl Manager {
                 let worker = &mut self.workers[i];
                 worker.phase = Phase::Ready;
                 worker.head_since = Instant::now(); // the deadline starts now
+                self.start_failures = 0;
+                self.spawn_backoff = SPAWN_BACKOFF;
             }
             ToParent::InitFailed { message } if phase == Phase::Setup => {
                 self.break_pool(format!(
@@ -609,6 +639,24 @@ impl Manager {
             for job in jobs {
                 job.sink.fail(error.clone());
             }
+            return;
+        }
+        let killed_while_starting = matches!(exit, Exit::Gone) && signal.is_some();
+        if worker.phase != Phase::Ready
+            && !planned
+            && killed_while_starting
+            && self.start_failures + 1 < START_ATTEMPTS
+        {
+            // Killed from outside before it was ready: no task started on it (it runs
+            // none before `Ready`, invariant 4), so all go back, in order, and a
+            // replacement starts. Only a start-up that keeps failing breaks the pool.
+            self.start_failures += 1;
+            for job in jobs.into_iter().rev() {
+                state.queue.push_front(job);
+            }
+            counters.queued.store(state.queue.len(), Ordering::Relaxed);
+            drop(state);
+            self.owed += 1;
             return;
         }
         if worker.phase != Phase::Ready && !planned {

@@ -64,6 +64,14 @@ fn main() {
         ),
         ("unstartable_workers_break_the_pool", unstartable_workers),
         (
+            "a_worker_killed_during_start_up_is_replaced",
+            killed_during_start_up,
+        ),
+        (
+            "a_refused_start_with_a_worker_alive_does_not_break_the_pool",
+            refused_start_with_a_worker_alive,
+        ),
+        (
             "a_thousand_submits_while_busy_never_block",
             thousand_submits_while_busy,
         ),
@@ -434,6 +442,90 @@ fn unstartable_workers() {
         let reason = pool.broken_reason().unwrap();
         assert!(reason.contains("worker"), "{reason}");
     }
+}
+
+/// The marker path `name` of the parent of this worker process.
+fn parents_marker(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "weft-process-{}-{name}",
+        std::os::unix::process::parent_id()
+    ))
+}
+
+/// An initializer that notes its worker's pid, then waits for the parent's gate.
+fn gated_initializer() {
+    use std::io::Write;
+    let mut pids = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(parents_marker("init-pids"))
+        .unwrap();
+    writeln!(pids, "{}", std::process::id()).unwrap();
+    drop(pids);
+    wait_for_file(parents_marker("init-gate").to_string_lossy().into_owned());
+}
+
+fn init_pids(path: &std::path::Path) -> Vec<u32> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.parse().ok())
+        .collect()
+}
+
+fn killed_during_start_up() {
+    let (pids, gate) = (marker("init-pids"), marker("init-gate"));
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .initializer(gated_initializer)
+        .build()
+        .unwrap();
+    let future = pool.submit(double, 5).unwrap();
+    eventually("the first worker is in its initializer", || {
+        init_pids(&pids).len() == 1
+    });
+    kill(init_pids(&pids)[0], libc::SIGKILL);
+    eventually("a replacement is in its initializer", || {
+        init_pids(&pids).len() == 2
+    });
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(
+        future.result(),
+        Ok(10),
+        "the task waited for the replacement"
+    );
+    assert_eq!(pool.broken_reason(), None);
+    assert_eq!(pool.stats().restarts, 1);
+    drop(pool);
+    let _ = (std::fs::remove_file(pids), std::fs::remove_file(gate));
+}
+
+fn refused_start_with_a_worker_alive() {
+    // A second name for this executable, on the same file system, so that the
+    // handshake (which checks the file) passes; removed once the first worker runs.
+    let exe = std::env::current_exe().unwrap();
+    let link = exe.with_extension(format!("link-{}", std::process::id()));
+    let _ = std::fs::remove_file(&link);
+    std::fs::hard_link(&exe, &link).unwrap();
+    let pool = ProcessPool::builder()
+        .max_workers(2)
+        .program(&link)
+        .build()
+        .unwrap();
+    let gate = marker("gate-refused");
+    let busy = pool
+        .submit(wait_for_file, gate.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 1);
+    std::fs::remove_file(&link).unwrap();
+    // The pool wants a second worker for this, and the system refuses it.
+    let next = pool.submit(double, 21).unwrap();
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    assert_eq!(next.result(), Ok(42), "the live worker took it");
+    assert_eq!(pool.broken_reason(), None);
+    assert_eq!(pool.stats().workers_alive, 1);
+    let _ = std::fs::remove_file(gate);
 }
 
 fn wait_for_file(path: String) -> bool {
