@@ -32,20 +32,46 @@ static INIT_RAN: OnceLock<()> = OnceLock::new();
 /// // ... the program, which may now build process pools
 /// ```
 pub fn init() {
-    // The marker is `<protocol>:<parent pid>`.
-    let parent = std::env::var(WORKER_ENV).ok().and_then(|v| {
-        let (protocol, pid) = v.split_once(':')?;
-        (protocol == WORKER_ENV_VALUE).then(|| pid.parse::<u32>().ok())?
-    });
-    if let Some(parent) = parent {
-        crate::os::worker_setup(parent);
-        // SAFETY: `init` is documented to come first in `main`, before the program
-        // starts a thread that could read the environment concurrently.
-        unsafe { crate::os::remove_env(WORKER_ENV) };
-        let _ = INIT_RAN.set(());
-        crate::worker::run();
+    if let Some(marker) = std::env::var_os(WORKER_ENV) {
+        let marker = marker.to_string_lossy().into_owned();
+        match crate::os::worker_stream() {
+            Some(stream) => {
+                let Some(parent) = parent_pid(&marker) else {
+                    eprintln!(
+                        "weft: this worker process was started by a pool of another weft-process version ({WORKER_ENV}={marker}, this build speaks {WORKER_ENV_VALUE}); give program() only this program"
+                    );
+                    std::process::exit(crate::worker::EXIT_BROKEN_STREAM);
+                };
+                crate::os::worker_setup(parent);
+                forget_marker();
+                let _ = INIT_RAN.set(());
+                crate::worker::run(&stream);
+            }
+            None => {
+                // Not started by a pool: the marker was left in the environment by
+                // something else. Run as the program it is.
+                eprintln!(
+                    "weft: {WORKER_ENV} is set, but this process was not started by a process pool (its stdin is not a pool's socket); running as a normal program"
+                );
+                forget_marker();
+            }
+        }
     }
     let _ = INIT_RAN.set(());
+}
+
+/// The parent's pid from a marker `<protocol>:<parent pid>` of this build's protocol.
+fn parent_pid(marker: &str) -> Option<u32> {
+    let (protocol, pid) = marker.split_once(':')?;
+    (protocol == WORKER_ENV_VALUE).then(|| pid.parse::<u32>().ok())?
+}
+
+/// Removes the marker, so that programs a task starts do not take themselves for
+/// workers. Sound only with one thread in the process (`init` comes first in `main`);
+/// with more, the marker stays, and a program a task starts sees that its stdin is
+/// not a pool's socket and runs normally.
+fn forget_marker() {
+    let _ = crate::os::remove_env_if_alone(WORKER_ENV);
 }
 
 /// Whether [`init`] ran in this process.

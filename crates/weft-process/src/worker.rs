@@ -7,20 +7,14 @@ use std::os::unix::net::UnixStream;
 use crate::call::{Probe, install_panic_hook};
 use crate::wire::{self, HEADER, Parsed, ToParent, ToWorker, WireError};
 
-/// Exit code of a worker whose stream broke (a damaged frame, or no socket on fd 3).
-const EXIT_BROKEN_STREAM: i32 = 71;
+/// Exit code of a worker whose stream broke (a damaged frame), or that was started by
+/// a pool speaking another protocol.
+pub(crate) const EXIT_BROKEN_STREAM: i32 = 71;
 
-/// Runs the worker loop and exits the process; never returns.
-pub(crate) fn run() -> ! {
-    let Some(stream) = crate::os::worker_stream() else {
-        eprintln!(
-            "weft: this process was started as a pool worker ({} is set) but its stdin is not the pool's socket; unset the variable",
-            crate::init::WORKER_ENV
-        );
-        std::process::exit(EXIT_BROKEN_STREAM);
-    };
+/// Runs the worker loop on `stream` and exits the process; never returns.
+pub(crate) fn run(stream: &UnixStream) -> ! {
     install_panic_hook();
-    let code = match serve(&stream) {
+    let code = match serve(stream) {
         Ok(()) => 0,
         Err(_) => EXIT_BROKEN_STREAM,
     };

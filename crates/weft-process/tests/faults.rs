@@ -271,7 +271,8 @@ fn kill_group(pgid: u32, signal: i32) {
     unsafe { libc::kill(-(pgid as libc::pid_t), signal) };
 }
 
-/// Writes `bytes` to the worker's socket (fd 3) behind the pool's back.
+/// Writes `bytes` to the worker's socket behind the pool's back: fd 3, the lowest
+/// descriptor free in a freshly started worker, where `init` moves it.
 fn write_fd3(bytes: &[u8]) {
     // SAFETY: `bytes` is valid for reads of its length; fd 3 is the worker's socket.
     unsafe { libc::write(3, bytes.as_ptr().cast(), bytes.len()) };

@@ -43,6 +43,11 @@ fn main() {
             "submits_from_many_threads_are_never_unseen",
             many_submitters,
         ),
+        ("the_worker_marker_is_gone_after_init", marker_gone),
+        (
+            "a_stale_worker_marker_runs_the_program_normally",
+            stale_marker,
+        ),
     ];
     common::run(cases);
 }
@@ -411,4 +416,37 @@ fn many_submitters() {
         });
         drop(pool);
     }
+}
+
+fn has_worker_marker(_: ()) -> bool {
+    std::env::var_os("WEFT_PROCESS_WORKER").is_some()
+}
+
+/// In the parent and in a worker, `init` leaves no marker for the programs a task
+/// starts.
+fn marker_gone() {
+    assert!(!has_worker_marker(()));
+    let pool = pool(1);
+    assert_eq!(
+        pool.submit(has_worker_marker, ()).unwrap().result(),
+        Ok(false)
+    );
+}
+
+/// A marker left in the environment of a program that no pool started (its stdin is
+/// not a pool's socket): the program says so and runs as itself.
+fn stale_marker() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("the_worker_marker_is_gone_after_init")
+        .env("WEFT_PROCESS_WORKER", "weft-process-1:1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+    assert!(stderr.contains("running as a normal program"), "{stderr}");
 }

@@ -3,7 +3,8 @@
 //! - `spawn_worker`: start this executable again as a worker, its socket as stdin.
 //! - `worker_setup`: in the worker, the parent-death signal and `SIGINT` ignored
 //!   (`wire/README.md`, 7-9).
-//! - `worker_stream`: a worker's end of its socket, moved to fd 3.
+//! - `worker_stream`: a worker's end of its socket, moved off stdin.
+//! - `remove_env_if_alone`: forget the worker marker, where that is sound.
 //! - `Poller`: `poll(2)` over the workers' sockets and the wake-up socket.
 //! - `send`: a write that reports a dead peer as an error, never as `SIGPIPE`.
 //! - `signal`: `kill(2)` for a child not yet reaped.

@@ -12,12 +12,9 @@ use std::process::{Child, Command, Stdio};
 
 use weft_shim::time::Duration;
 
-/// The file descriptor a worker finds its socket on.
-pub(crate) const WORKER_FD: RawFd = 3;
-
 /// Starts `program` with `args` and `env` as a worker; returns the child and the
 /// parent's end of its socket (non-blocking). The child gets its end as stdin (the
-/// worker moves it to fd 3 in [`worker_stream`]); no pre-exec hook, so the standard
+/// worker moves it off fd 0 in [`worker_stream`]); no pre-exec hook, so the standard
 /// library can start it with `posix_spawn`, several times faster than fork + exec.
 ///
 /// # Errors
@@ -57,8 +54,9 @@ pub(crate) fn worker_setup(parent_pid: u32) {
     unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
 }
 
-/// This worker's end of its socket, if stdin is a socket: moved to fd 3 (blocking,
-/// close-on-exec), with stdin reopened on `/dev/null`.
+/// This worker's end of its socket, if stdin is a socket: moved to a new descriptor
+/// (the lowest free one from 3 up, close-on-exec, blocking), with stdin reopened on
+/// `/dev/null`.
 pub(crate) fn worker_stream() -> Option<UnixStream> {
     let mut kind: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
@@ -75,20 +73,20 @@ pub(crate) fn worker_stream() -> Option<UnixStream> {
     if !is_socket {
         return None;
     }
-    // SAFETY: fd 0 is open; dup2 makes fd 3 a copy of it (closing whatever fd 3 was:
-    // nothing at this point, `init` runs first in `main`).
-    if unsafe { libc::dup2(0, WORKER_FD) } == -1 {
+    // SAFETY: fd 0 is open (getsockopt just succeeded on it); F_DUPFD_CLOEXEC makes a
+    // new descriptor and closes none, so nothing this process opened is disturbed,
+    // and close-on-exec keeps it out of programs that a task may start.
+    let fd: RawFd = unsafe { libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 3) };
+    if fd == -1 {
         return None;
     }
-    // SAFETY: FD_CLOEXEC keeps fd 3 out of programs that a task may start.
-    unsafe { libc::fcntl(WORKER_FD, libc::F_SETFD, libc::FD_CLOEXEC) };
     if let Ok(null) = std::fs::File::open("/dev/null") {
         // SAFETY: both descriptors are open; fd 0 becomes /dev/null.
         unsafe { libc::dup2(null.as_raw_fd(), 0) };
     }
-    // SAFETY: fd 3 is an open socket that the parent made for this process alone, and
-    // nothing else in this process owns it.
-    let stream = unsafe { UnixStream::from_raw_fd(WORKER_FD) };
+    // SAFETY: `fd` was made just above as a copy of the socket the parent made for
+    // this process alone, and nothing else in this process owns it.
+    let stream = unsafe { UnixStream::from_raw_fd(fd) };
     stream.set_nonblocking(false).ok()?;
     Some(stream)
 }
@@ -219,13 +217,24 @@ pub(crate) fn this_program() -> io::Result<std::path::PathBuf> {
     }
 }
 
-/// Removes the worker marker from this process's environment, so that programs a
-/// task starts do not think they are workers.
-///
-/// # Safety
-///
-/// No other thread may be reading or writing the environment.
-pub(crate) unsafe fn remove_env(key: &str) {
-    // SAFETY: by this function's contract, no other thread touches the environment.
+/// Removes `key` from this process's environment if this process has one thread
+/// (the only case in which that is sound); `false` if it had to leave it.
+pub(crate) fn remove_env_if_alone(key: &str) -> bool {
+    if !single_threaded() {
+        return false;
+    }
+    // SAFETY: this process has one thread, the caller's, so no other thread can read
+    // or write the environment meanwhile; and a thread can only be started by this
+    // one, which is here.
     unsafe { std::env::remove_var(key) };
+    true
+}
+
+/// Whether this process has exactly one thread (`false` where that cannot be told).
+fn single_threaded() -> bool {
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| tasks.count() == 1)
+    } else {
+        false
+    }
 }
