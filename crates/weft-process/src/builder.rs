@@ -201,7 +201,11 @@ impl ProcessPoolBuilder {
         let config = Config {
             max_workers,
             max_tasks_per_child: self.max_tasks_per_child,
-            initializer: self.initializer.map(Call::initializer),
+            initializer: self
+                .initializer
+                .map(Call::initializer)
+                .transpose()
+                .map_err(BuildError::InitializerNotPortable)?,
             timeout: self.timeout,
             startup_timeout: self.startup_timeout,
             capacity: self.capacity,

@@ -2,6 +2,8 @@
 //! handshake probe that makes the offsets valid (`wire/README.md`, invariants 1 and 2).
 
 use std::cell::RefCell;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,26 @@ fn offset_of(addr: usize) -> u64 {
     addr.wrapping_sub(anchor as fn() as usize) as u64
 }
 
+/// The loaded object that holds [`anchor`] (`None` where that cannot be told).
+fn anchor_object() -> Option<&'static Range<usize>> {
+    static OBJECT: OnceLock<Option<Range<usize>>> = OnceLock::new();
+    OBJECT
+        .get_or_init(|| crate::os::loaded_object_holding(anchor as fn() as usize))
+        .as_ref()
+}
+
+/// `addr`'s offset from [`anchor`], if `addr` is in the same loaded object: only
+/// then does the offset name the same code in a worker, where each object is loaded
+/// at its own random base.
+fn portable_offset(addr: usize) -> Result<u64, String> {
+    match anchor_object() {
+        Some(object) if !object.contains(&addr) => Err(
+            "the task's function is not in the same executable file as weft-process (it is in a shared library, such as a dynamically linked crate), so a worker process could not find it; define it in a statically linked crate of this program".to_owned(),
+        ),
+        _ => Ok(offset_of(addr)),
+    }
+}
+
 fn address_of(offset: u64) -> usize {
     (anchor as fn() as usize).wrapping_add(offset as usize)
 }
@@ -42,36 +64,48 @@ pub(crate) struct Call {
 
 impl Call {
     /// A call of `f` on one argument: the worker replies with the encoded `R`.
-    pub(crate) fn new<A, R>(f: fn(A) -> R) -> Self
+    ///
+    /// # Errors
+    ///
+    /// `f` (or its trampoline) is outside the object that holds the anchor.
+    pub(crate) fn new<A, R>(f: fn(A) -> R) -> Result<Self, String>
     where
         A: DeserializeOwned,
         R: Serialize,
     {
-        Self {
-            func: offset_of(f as usize),
-            trampoline: offset_of(trampoline::<A, R> as Trampoline as usize),
-        }
+        Ok(Self {
+            func: portable_offset(f as usize)?,
+            trampoline: portable_offset(trampoline::<A, R> as Trampoline as usize)?,
+        })
     }
 
     /// A call of `f` on each item of a `Vec<A>`: the worker replies with an encoded
     /// `Vec<Result<R, WireError>>`, one outcome per item.
-    pub(crate) fn chunk<A, R>(f: fn(A) -> R) -> Self
+    ///
+    /// # Errors
+    ///
+    /// As [`Call::new`].
+    pub(crate) fn chunk<A, R>(f: fn(A) -> R) -> Result<Self, String>
     where
         A: DeserializeOwned,
         R: Serialize,
     {
-        Self {
-            func: offset_of(f as usize),
-            trampoline: offset_of(chunk_trampoline::<A, R> as Trampoline as usize),
-        }
+        Ok(Self {
+            func: portable_offset(f as usize)?,
+            trampoline: portable_offset(chunk_trampoline::<A, R> as Trampoline as usize)?,
+        })
     }
 
     /// A call of an initializer: no argument, no result.
-    pub(crate) fn initializer(f: fn()) -> Self {
-        Self {
-            func: offset_of(f as usize),
-            trampoline: offset_of(init_trampoline as Trampoline as usize),
-        }
+    ///
+    /// # Errors
+    ///
+    /// As [`Call::new`].
+    pub(crate) fn initializer(f: fn()) -> Result<Self, String> {
+        Ok(Self {
+            func: portable_offset(f as usize)?,
+            trampoline: portable_offset(init_trampoline as Trampoline as usize)?,
+        })
     }
 
     /// Runs the call in this (worker) process.
@@ -96,8 +130,9 @@ impl Call {
 pub(crate) struct Probe {
     probe_offset: u64,
     trampoline_offset: u64,
-    /// (device, inode, size, modification time) of the running executable, where known.
-    executable: Option<(u64, u64, u64, i64)>,
+    /// (device, inode, size, modification time) of the running executable, where
+    /// known; a worker that cannot tell runs nothing (see [`Probe::matches`]).
+    executable: Option<(u64, u64, u64, i64, i64)>,
 }
 
 impl Probe {
@@ -108,6 +143,14 @@ impl Probe {
             trampoline_offset: offset_of(trampoline::<u64, u64> as Trampoline as usize),
             executable: crate::os::executable_identity(),
         }
+    }
+}
+
+impl Probe {
+    /// Whether `theirs` (the parent's) proves that this process runs the same file
+    /// with the same layout: equal, and the file known on both sides.
+    pub(crate) fn matches(&self, theirs: &Self) -> bool {
+        self.executable.is_some() && self == theirs
     }
 }
 

@@ -37,6 +37,10 @@ pub enum BuildError {
         "max_tasks_per_child(0) would retire every worker before its first task; give at least 1"
     )]
     ZeroTasksPerChild,
+    /// The initializer is a function that a worker could not find: it is in a shared
+    /// library, not in this executable.
+    #[error("the initializer cannot be named to a worker: {0}")]
+    InitializerNotPortable(String),
     /// `startup_timeout(Duration::ZERO)`.
     #[error(
         "startup_timeout(0) would break the pool before any worker could start; give it at least a second"

@@ -521,7 +521,7 @@ impl Manager {
             ToParent::Hello { probe, .. } if phase == Phase::Hello => {
                 // The worker checks the parent's probe itself before it runs anything;
                 // this check only names the problem sooner.
-                if probe != self.probe {
+                if !self.probe.matches(&probe) {
                     self.break_pool(different_build(pid));
                     return Ok(());
                 }

@@ -70,11 +70,15 @@ fn decode_chunk<R: DeserializeOwned>(bytes: &[u8]) -> Result<Chunk<R>, TaskError
 }
 
 /// Submits one chunk of items (blocking for room, whatever the pool's policy).
-fn submit_chunk<A, R>(pool: &ProcessPool, call: Call, chunk: &[A]) -> Slot<R>
+fn submit_chunk<A, R>(pool: &ProcessPool, call: &Result<Call, TaskError>, chunk: &[A]) -> Slot<R>
 where
     A: Serialize,
     R: DeserializeOwned + Send + 'static,
 {
+    let call = match call {
+        Ok(call) => *call,
+        Err(error) => return Slot::Refused(error.clone()),
+    };
     let (promise, future) = Promise::new();
     let bytes = match postcard::to_allocvec(chunk) {
         Ok(bytes) => bytes,
@@ -100,7 +104,8 @@ where
 pub struct Map<'pool, I, A, R> {
     pool: &'pool ProcessPool,
     items: I,
-    call: Call,
+    /// The function named for the workers, or why it cannot be.
+    call: Result<Call, TaskError>,
     in_flight: VecDeque<(Slot<R>, usize)>,
     ready: std::vec::IntoIter<Result<R, TaskError>>,
     window: usize,
@@ -113,7 +118,8 @@ pub struct Map<'pool, I, A, R> {
 pub struct MapUnordered<'pool, I, A, R> {
     pool: &'pool ProcessPool,
     items: I,
-    call: Call,
+    /// As in [`Map`].
+    call: Result<Call, TaskError>,
     next_index: usize,
     next_chunk: u64,
     in_flight: HashMap<u64, (Slot<R>, usize, usize)>,
@@ -156,7 +162,7 @@ impl ProcessPool {
         Map {
             pool: self,
             items: items.into_iter(),
-            call: Call::chunk(f),
+            call: Call::chunk(f).map_err(|message| TaskError::Codec { message }),
             in_flight: VecDeque::new(),
             ready: Vec::new().into_iter(),
             window: self.max_workers().saturating_mul(WINDOW_PER_WORKER),
@@ -194,7 +200,7 @@ impl ProcessPool {
         MapUnordered {
             pool: self,
             items: items.into_iter(),
-            call: Call::chunk(f),
+            call: Call::chunk(f).map_err(|message| TaskError::Codec { message }),
             next_index: 0,
             next_chunk: 0,
             in_flight: HashMap::new(),
@@ -264,7 +270,7 @@ where
                     if chunk.is_empty() {
                         break;
                     }
-                    let slot = submit_chunk(self.pool, self.call, &chunk);
+                    let slot = submit_chunk(self.pool, &self.call, &chunk);
                     self.in_flight.push_back((slot, chunk.len()));
                 }
             }
@@ -328,7 +334,7 @@ where
                 }
                 let key = self.next_chunk;
                 self.next_chunk += 1;
-                let slot = submit_chunk(self.pool, self.call, &chunk);
+                let slot = submit_chunk(self.pool, &self.call, &chunk);
                 match &slot {
                     Slot::Running(future) => {
                         let finished = Arc::clone(&self.finished);

@@ -160,7 +160,8 @@ impl ProcessPool {
     /// When the queue is full it does what the pool's [`WhenFull`] says.
     ///
     /// An argument that fails to serialize gives a future already failed with
-    /// [`TaskError::Codec`]; a result that fails to serialize in the worker fails the
+    /// [`TaskError::Codec`], and so does a function that a worker could not find (one
+    /// in a shared library rather than in this executable); a result that fails to serialize in the worker fails the
     /// same way. Either way the pool carries on.
     ///
     /// A done callback ([`Future::add_done_callback`]) of this pool's futures runs on
@@ -200,7 +201,14 @@ impl ProcessPool {
                 return Ok(future);
             }
         };
-        let job = self.job(Call::new(f), bytes, promise, decode_one::<R>);
+        let call = match Call::new(f) {
+            Ok(call) => call,
+            Err(message) => {
+                promise.complete(Err(TaskError::Codec { message }));
+                return Ok(future);
+            }
+        };
+        let job = self.job(call, bytes, promise, decode_one::<R>);
         let block = self.shared.config.when_full == WhenFull::Block;
         match self.enqueue(job, block) {
             Ok(()) => Ok(future),

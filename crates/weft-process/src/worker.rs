@@ -53,9 +53,10 @@ fn serve(stream: &UnixStream) -> io::Result<()> {
         stream,
         buf: Vec::with_capacity(1 << 16),
     };
+    let here = Probe::here();
     out.push(&ToParent::Hello {
         pid: std::process::id(),
-        probe: Probe::here(),
+        probe: here.clone(),
     })?;
     out.flush()?;
     let mut frame = Vec::new();
@@ -66,7 +67,7 @@ fn serve(stream: &UnixStream) -> io::Result<()> {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         match message {
             ToWorker::Setup { probe, initializer } if !set_up => {
-                if probe != Probe::here() {
+                if !here.matches(&probe) {
                     out.push(&ToParent::Mismatch)?;
                     out.flush()?;
                     return Ok(());

@@ -113,7 +113,8 @@ fn process_is_weft_process() {
     let _: fn() = weft::process::init;
     let _: weft::process::ProcessPoolBuilder = weft::process::ProcessPool::builder()
         .when_full(weft::process::WhenFull::Reject)
-        .queue_capacity(weft::process::DEFAULT_QUEUE_CAPACITY);
+        .queue_capacity(weft::process::DEFAULT_QUEUE_CAPACITY)
+        .startup_timeout(weft::process::DEFAULT_STARTUP_TIMEOUT);
     let _: Option<(weft::process::SubmitError<u8>, weft::process::Stats)> = None;
     let _: Option<weft::process::Map<'_, std::ops::Range<u8>, u8, u8>> = None;
     let _: Option<weft::process::MapUnordered<'_, std::ops::Range<u8>, u8, u8>> = None;

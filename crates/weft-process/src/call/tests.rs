@@ -11,7 +11,7 @@ fn halve_or_panic(n: u64) -> u64 {
 
 #[test]
 fn a_call_runs_here_through_its_offsets() {
-    let call = Call::new(double);
+    let call = Call::new(double).unwrap();
     let args = postcard::to_allocvec(&21u64).unwrap();
     let mut out = Vec::new();
     // SAFETY: made in this process, from this executable.
@@ -22,7 +22,7 @@ fn a_call_runs_here_through_its_offsets() {
 #[test]
 fn a_chunk_call_gives_each_item_its_outcome() {
     install_panic_hook();
-    let call = Call::chunk(halve_or_panic);
+    let call = Call::chunk(halve_or_panic).unwrap();
     let args = postcard::to_allocvec(&vec![2u64, 3, 4]).unwrap();
     let mut out = Vec::new();
     // SAFETY: made in this process, from this executable.
@@ -43,4 +43,26 @@ fn a_chunk_call_gives_each_item_its_outcome() {
 #[test]
 fn the_probe_is_stable_within_a_process() {
     assert_eq!(Probe::here(), Probe::here());
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn only_code_of_the_anchors_object_is_named_by_offset() {
+    let object = anchor_object().expect("the loaded objects are listed on Linux");
+    assert!(object.contains(&(double as fn(u64) -> u64 as usize)));
+    assert!(portable_offset(double as fn(u64) -> u64 as usize).is_ok());
+    assert!(portable_offset(object.end).is_err());
+    assert!(portable_offset(object.start.wrapping_sub(1)).is_err());
+    // A function of the C library, a shared object loaded at its own base.
+    let abs = libc::abs as unsafe extern "C" fn(libc::c_int) -> libc::c_int as usize;
+    let error = portable_offset(abs).unwrap_err();
+    assert!(error.contains("shared library"), "{error}");
+}
+
+#[test]
+fn a_probe_without_the_executables_identity_matches_nothing() {
+    let mut unknown = Probe::here();
+    unknown.executable = None;
+    assert!(!unknown.matches(&unknown.clone()));
+    assert!(Probe::here().matches(&Probe::here()));
 }

@@ -195,8 +195,9 @@ impl Poller {
     }
 }
 
-/// (device, inode, size, modification time) of the executable this process runs.
-pub(crate) fn executable_identity() -> Option<(u64, u64, u64, i64)> {
+/// (device, inode, size, modification time in seconds and nanoseconds) of the
+/// executable this process runs.
+pub(crate) fn executable_identity() -> Option<(u64, u64, u64, i64, i64)> {
     use std::os::unix::fs::MetadataExt;
     let path = if cfg!(any(target_os = "linux", target_os = "android")) {
         std::path::PathBuf::from("/proc/self/exe")
@@ -204,7 +205,13 @@ pub(crate) fn executable_identity() -> Option<(u64, u64, u64, i64)> {
         std::env::current_exe().ok()?
     };
     let meta = std::fs::metadata(path).ok()?;
-    Some((meta.dev(), meta.ino(), meta.size(), meta.mtime()))
+    Some((
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+    ))
 }
 
 /// The program a worker is started from: on Linux `/proc/self/exe`, the very file
@@ -237,4 +244,57 @@ fn single_threaded() -> bool {
     } else {
         false
     }
+}
+
+/// The address range of the loaded object (the executable, or a shared library) that
+/// holds `addr`: from the start of its first loaded segment to the end of its last.
+/// `None` where that cannot be told.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn loaded_object_holding(addr: usize) -> Option<std::ops::Range<usize>> {
+    struct Search {
+        addr: usize,
+        found: Option<std::ops::Range<usize>>,
+    }
+
+    /// Called by `dl_iterate_phdr` once per loaded object; returning non-zero stops it.
+    unsafe extern "C" fn visit(
+        info: *mut libc::dl_phdr_info,
+        _size: libc::size_t,
+        data: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY: `dl_iterate_phdr` passes a valid `info` for the duration of this
+        // call, and `data` is the `Search` that `loaded_object_holding` lent it,
+        // borrowed by nobody else meanwhile.
+        let (info, search) = unsafe { (&*info, &mut *data.cast::<Search>()) };
+        if info.dlpi_phdr.is_null() {
+            return 0;
+        }
+        // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers of this object.
+        let headers =
+            unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) };
+        let base = info.dlpi_addr as usize;
+        let (mut low, mut high) = (usize::MAX, 0usize);
+        for header in headers.iter().filter(|h| h.p_type == libc::PT_LOAD) {
+            let start = base.wrapping_add(header.p_vaddr as usize);
+            low = low.min(start);
+            high = high.max(start.saturating_add(header.p_memsz as usize));
+        }
+        if (low..high).contains(&search.addr) {
+            search.found = Some(low..high);
+            return 1;
+        }
+        0
+    }
+
+    let mut search = Search { addr, found: None };
+    // SAFETY: `visit` has the callback signature `dl_iterate_phdr` expects and only
+    // reads what it is given; `search` outlives the call.
+    unsafe { libc::dl_iterate_phdr(Some(visit), (&raw mut search).cast()) };
+    search.found
+}
+
+/// See the Linux version: elsewhere the range is not known, and not checked.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn loaded_object_holding(_addr: usize) -> Option<std::ops::Range<usize>> {
+    None
 }
