@@ -29,6 +29,9 @@ const SHALLOW: usize = 2;
 const SHORT_TASK: Duration = Duration::from_millis(1);
 /// How long a worker that ended its stream may take to exit before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(1);
+/// How often a worker that left the pool is checked for its exit status while the
+/// manager has nothing else to wait for.
+const REAP_TICK: Duration = Duration::from_millis(1);
 /// Workers in a row that may die by a signal during start-up (killed from outside,
 /// or by the out-of-memory killer) before the pool counts itself broken.
 const START_ATTEMPTS: u32 = 3;
@@ -133,10 +136,21 @@ impl Worker {
     }
 }
 
+/// A worker that left the pool and has not been reaped yet: its tasks are settled
+/// once its exit status is known (`wire/README.md`, invariant 10).
+struct Dying {
+    worker: Worker,
+    exit: Exit,
+    /// Past this it is killed, so its status comes at once.
+    deadline: Instant,
+}
+
 struct Manager {
     shared: Arc<Shared>,
     wake_rx: UnixStream,
     workers: Vec<Worker>,
+    /// Workers out of the pool, waiting to be reaped; never waited for in a block.
+    dying: Vec<Dying>,
     poller: Poller,
     probe: Probe,
     /// Workers that ended unplanned (or retired) and are to be replaced.
@@ -156,6 +170,7 @@ impl Manager {
             shared,
             wake_rx,
             workers: Vec::new(),
+            dying: Vec::new(),
             poller: Poller::default(),
             probe: Probe::here(),
             owed: 0,
@@ -195,6 +210,7 @@ impl Manager {
             for (i, exit) in exits {
                 self.remove(i, exit);
             }
+            self.reap_dying();
         }
         // A job re-queued while the pool was ending: nobody will run it now.
         let left: Vec<Job> = self.shared.lock().queue.drain(..).collect();
@@ -295,7 +311,7 @@ impl Manager {
                 }
             }
         }
-        !(shutdown && drained && self.workers.is_empty())
+        !(shutdown && drained && self.workers.is_empty() && self.dying.is_empty())
     }
 
     /// Starts workers for queued work (one per task, up to `max_workers`) and
@@ -413,7 +429,12 @@ impl Manager {
         let timeout = if now {
             Some(Duration::ZERO)
         } else {
-            self.next_deadline()
+            let next = self.next_deadline();
+            // A worker out of the pool is checked again soon for its exit status.
+            let reap = (!self.dying.is_empty()).then(|| Instant::now() + REAP_TICK);
+            next.into_iter()
+                .chain(reap)
+                .min()
                 .map(|deadline| deadline.saturating_duration_since(Instant::now()))
         };
         if self.poller.wait(timeout).is_err() {
@@ -608,14 +629,56 @@ impl Manager {
         }
     }
 
-    /// Worker `i` leaves the pool: reap it, settle its tasks, owe a replacement.
+    /// Worker `i` leaves the pool: killed now unless it is already on its way out,
+    /// then reaped by [`Manager::reap_dying`] without blocking the manager.
     fn remove(&mut self, i: usize, exit: Exit) {
         if i >= self.workers.len() {
             return; // the pool broke meanwhile and took every worker
         }
-        let mut worker = self.workers.swap_remove(i);
+        let worker = self.workers.swap_remove(i);
+        if !matches!(exit, Exit::Gone) {
+            os::signal(&worker.child, os::SIGKILL);
+        }
+        self.dying.push(Dying {
+            worker,
+            exit,
+            deadline: Instant::now() + EXIT_GRACE,
+        });
+    }
+
+    /// Reaps the workers out of the pool that have exited (killing those past their
+    /// grace), and settles their tasks.
+    fn reap_dying(&mut self) {
+        let mut k = 0;
+        while k < self.dying.len() {
+            let dying = &mut self.dying[k];
+            let status = match dying.worker.child.try_wait() {
+                Ok(Some(status)) => Some(status),
+                Ok(None) if Instant::now() < dying.deadline => {
+                    k += 1;
+                    continue;
+                }
+                Ok(None) => {
+                    // Past its grace: killed, its status comes at once.
+                    let _ = dying.worker.child.kill();
+                    dying.worker.child.wait().ok()
+                }
+                Err(_) => None,
+            };
+            let Dying { worker, exit, .. } = self.dying.swap_remove(k);
+            let status = status.map_or((None, None), |s| (s.signal(), s.code()));
+            self.settle(worker, exit, status);
+        }
+    }
+
+    /// Settles the tasks of a reaped worker and owes a replacement.
+    fn settle(
+        &mut self,
+        mut worker: Worker,
+        exit: Exit,
+        (signal, exit_code): (Option<i32>, Option<i32>),
+    ) {
         let kill = !matches!(exit, Exit::Gone);
-        let (signal, exit_code) = reap(&mut worker.child, kill);
         self.shared.counters.alive.fetch_sub(1, Ordering::Relaxed);
         let planned = worker.retiring && worker.in_flight.is_empty() && kill.eq(&false);
         let shared = Arc::clone(&self.shared);
@@ -735,7 +798,8 @@ impl Manager {
         for job in queued {
             job.sink.fail(error.clone());
         }
-        for mut worker in self.workers.drain(..) {
+        let dying = self.dying.drain(..).map(|d| d.worker);
+        for mut worker in self.workers.drain(..).chain(dying) {
             reap(&mut worker.child, true);
             for job in worker.in_flight.drain(..) {
                 job.sink.fail(error.clone());
@@ -753,7 +817,8 @@ impl Manager {
             os::signal(&worker.child, signal);
         }
         let deadline = Instant::now() + TERM_GRACE;
-        for mut worker in self.workers.drain(..) {
+        let dying = self.dying.drain(..).map(|d| d.worker);
+        for mut worker in self.workers.drain(..).chain(dying) {
             let _ = wait_until(&mut worker.child, deadline);
             reap(&mut worker.child, true);
             for job in worker.in_flight.drain(..) {

@@ -96,6 +96,10 @@ fn main() {
             manager_side_panics,
         ),
         ("an_endless_timeout_is_no_deadline", endless_timeout),
+        (
+            "a_worker_that_closes_its_socket_but_lives_is_killed_and_reaped",
+            closes_socket_and_lives,
+        ),
     ];
     common::run(cases);
 }
@@ -800,4 +804,28 @@ fn endless_timeout() {
     assert_eq!(pool.submit(double, 4).unwrap().result(), Ok(8));
     assert_eq!(pool.submit(sleep_ms, 20).unwrap().result(), Ok(20));
     assert_eq!(pool.broken_reason(), None);
+}
+
+/// Closes the worker's socket behind the pool's back, then lingers.
+fn close_socket_and_linger(_: ()) -> u64 {
+    // SAFETY: fd 3 is the worker's socket (see `write_fd3`); the worker loop does not
+    // touch it again before this task returns, and it never does.
+    unsafe { libc::close(3) };
+    std::thread::sleep(Duration::from_secs(3600));
+    0
+}
+
+fn closes_socket_and_lives() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let lingering = pool.submit(close_socket_and_linger, ()).unwrap();
+    // Its stream ended but it did not exit: after a grace it is killed and reaped.
+    assert_eq!(
+        lingering.result(),
+        Err(TaskError::WorkerDied {
+            signal: Some(libc::SIGKILL),
+            exit_code: None
+        })
+    );
+    assert_eq!(pool.submit(double, 8).unwrap().result(), Ok(16));
+    assert_eq!(pool.stats().restarts, 1);
 }
