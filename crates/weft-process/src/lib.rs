@@ -48,6 +48,7 @@ mod map;
 mod os;
 mod pool;
 mod state;
+mod wake;
 mod wire;
 mod worker;
 

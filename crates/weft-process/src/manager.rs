@@ -225,9 +225,7 @@ impl Manager {
     /// Drains the wake socket, then clears the flag; the caller looks at the state
     /// next. In this order a wake-up is never lost (`wire/README.md`, invariant 6).
     fn drain_wake(&mut self) {
-        let mut buf = [0u8; 64];
-        while matches!((&self.wake_rx).read(&mut buf), Ok(n) if n > 0) {}
-        self.shared.clear_wake();
+        self.shared.drain_wake(&self.wake_rx);
     }
 
     /// Looks at the shared state: ends the pool if asked, hands queued tasks to

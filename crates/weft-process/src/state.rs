@@ -3,16 +3,18 @@
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
+use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
 use weft_executor::{Promise, TaskError};
-use weft_shim::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use weft_shim::sync::atomic::{AtomicU64, AtomicUsize};
 use weft_shim::sync::{Condvar, Mutex, MutexGuard};
 use weft_shim::time::Duration;
 
 use crate::builder::WhenFull;
 use crate::call::Call;
+use crate::wake::{Bell, Drain, WakeFlag};
 
 /// The receiving end of one task: decodes the result bytes and completes its future.
 pub(crate) trait Sink: Send {
@@ -108,9 +110,9 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     /// Submitters waiting for room in the queue.
     pub(crate) room: Condvar,
-    /// A wake-up byte is on its way to the manager (`wire/README.md`, invariant 6).
-    wake_pending: AtomicBool,
-    wake_tx: UnixStream,
+    /// Wakes the manager through the sending end of the wake socket (`wire/README.md`,
+    /// invariant 6).
+    wake: WakeFlag<UnixStream>,
     pub(crate) next_id: AtomicU64,
     pub(crate) counters: Counters,
 }
@@ -121,8 +123,7 @@ impl Shared {
             config,
             state: Mutex::new(State::default()),
             room: Condvar::new(),
-            wake_pending: AtomicBool::new(false),
-            wake_tx,
+            wake: WakeFlag::new(wake_tx),
             next_id: AtomicU64::new(0),
             counters: Counters::default(),
         }
@@ -137,15 +138,30 @@ impl Shared {
 
     /// Wakes the manager; never blocks (invariant 6).
     pub(crate) fn wake(&self) {
-        if !self.wake_pending.swap(true, Ordering::SeqCst) {
-            // A full socket means a byte is already waiting: nothing is lost.
-            let _ = crate::os::send(&self.wake_tx, &[1]);
-        }
+        self.wake.wake();
     }
 
-    /// The manager drained the wake socket and is about to look at the state: later
-    /// submits must wake it again. Called after the drain, never before (invariant 6).
-    pub(crate) fn clear_wake(&self) {
-        self.wake_pending.store(false, Ordering::SeqCst);
+    /// Reads the manager's end of the wake socket dry, then lets later submits wake
+    /// it again; the manager looks at the state next (invariant 6).
+    pub(crate) fn drain_wake(&self, wake_rx: &UnixStream) {
+        self.wake.drain_then_clear(wake_rx);
+    }
+}
+
+/// The wake socket's sending end: non-blocking, and written with `MSG_NOSIGNAL`, so a
+/// manager that has ended (its end closed) costs an error, not `SIGPIPE`.
+impl Bell for UnixStream {
+    fn ring(&self) {
+        // A full socket means a byte is already waiting: nothing is lost.
+        let _ = crate::os::send(self, &[1]);
+    }
+}
+
+/// The wake socket's receiving end (non-blocking): read until it would block. Stopped
+/// early (by an error), it leaves a byte that costs one needless round, no more.
+impl Drain for UnixStream {
+    fn drain(&self) {
+        let mut buf = [0u8; 64];
+        while matches!((&*self).read(&mut buf), Ok(n) if n > 0) {}
     }
 }
