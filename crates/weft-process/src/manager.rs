@@ -658,7 +658,7 @@ impl Manager {
                 }
                 Ok(None) => {
                     // Past its grace: killed, its status comes at once.
-                    let _ = dying.worker.child.kill();
+                    os::signal(&dying.worker.child, os::SIGKILL);
                     dying.worker.child.wait().ok()
                 }
                 Err(_) => None,
@@ -873,12 +873,12 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::process::Exit
 /// [`EXIT_GRACE`]); returns (signal, exit code).
 fn reap(child: &mut Child, kill: bool) -> (Option<i32>, Option<i32>) {
     if kill {
-        let _ = child.kill();
+        os::signal(child, os::SIGKILL);
     }
     let status = match wait_until(child, Instant::now() + EXIT_GRACE) {
         Some(status) => Some(status),
         None => {
-            let _ = child.kill();
+            os::signal(child, os::SIGKILL);
             child.wait().ok()
         }
     };

@@ -39,6 +39,10 @@ fn main() {
         ),
         ("exit_and_abort_are_worker_deaths", exit_and_abort),
         ("a_task_past_its_deadline_is_killed_and_replaced", deadline),
+        (
+            "a_killed_worker_takes_the_processes_its_task_started",
+            killed_worker_takes_its_children,
+        ),
         ("parent_sigkill_leaves_no_orphans", parent_sigkill),
         (
             "sigint_to_the_process_group_leaves_no_orphans",
@@ -828,4 +832,40 @@ fn closes_socket_and_lives() {
     );
     assert_eq!(pool.submit(double, 8).unwrap().result(), Ok(16));
     assert_eq!(pool.stats().restarts, 1);
+}
+
+/// Starts `sleep`, notes its pid in the marker file at `path`, then never returns.
+#[allow(
+    clippy::zombie_processes,
+    reason = "the worker is killed before it could reap its child; the system's reaper adopts it"
+)]
+fn start_sleeper_and_hang(path: String) -> u64 {
+    let sleeper = std::process::Command::new("sleep")
+        .arg("3600")
+        .spawn()
+        .unwrap();
+    std::fs::write(path, sleeper.id().to_string()).unwrap();
+    std::thread::sleep(Duration::from_secs(3600));
+    0
+}
+
+fn killed_worker_takes_its_children() {
+    let noted = marker("sleeper-pid");
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let hung = pool
+        .submit(start_sleeper_and_hang, noted.to_string_lossy().into_owned())
+        .unwrap();
+    assert!(matches!(
+        hung.result(),
+        Err(TaskError::DeadlineExceeded { .. })
+    ));
+    let sleeper: u32 = std::fs::read_to_string(&noted).unwrap().parse().unwrap();
+    eventually("the task's own child died with its worker", || {
+        is_dead(sleeper)
+    });
+    let _ = std::fs::remove_file(noted);
 }

@@ -7,6 +7,7 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -28,6 +29,9 @@ pub(crate) fn spawn_worker(
     let (parent_end, child_end) = UnixStream::pair()?; // both close-on-exec
     parent_end.set_nonblocking(true)?;
     let child = Command::new(program)
+        // Its own process group (pgid = its pid), so that a kill reaches what its
+        // tasks started too; `posix_spawn` can still do this.
+        .process_group(0)
         .args(args)
         .env(env.0, format!("{}:{}", env.1, std::process::id()))
         .stdin(Stdio::from(OwnedFd::from(child_end)))
@@ -118,12 +122,17 @@ pub(crate) fn send(stream: &UnixStream, buf: &[u8]) -> io::Result<usize> {
     }
 }
 
-/// Sends `signal` to a child that has not been reaped (so its pid is still its own).
+/// Sends `signal` to a worker that has not been reaped and to its process group:
+/// the processes its tasks started (unless they left the group) go with it.
 pub(crate) fn signal(child: &Child, signal: i32) {
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: `kill` takes a pid and a signal number; the child is unreaped, so
-        // the pid cannot name another process.
-        unsafe { libc::kill(pid, signal) };
+        // SAFETY: `kill` takes a pid and a signal number and touches no memory. The
+        // worker is unreaped, so neither its pid nor its process group id (the same
+        // number, `spawn_worker`) can have been reused for another process.
+        if unsafe { libc::kill(-pid, signal) } == -1 {
+            // SAFETY: as above; the group is gone only if the worker left it.
+            unsafe { libc::kill(pid, signal) };
+        }
     }
 }
 
