@@ -123,7 +123,10 @@ pub struct Stats {
 /// - `retries`, `terminate_workers`, `kill_workers` and [`stats`](Self::stats) have no
 ///   Python counterpart (`Pool.terminate` is closest to `terminate_workers`).
 /// - `map` is lazy with a bounded window and yields one `Result` per item.
-/// - Ctrl-C: workers ignore `SIGINT`, so the parent alone decides; by default it dies
+/// - A worker the pool kills (deadline, `kill_workers`) takes its process group with
+///   it: the programs its tasks started go too, unless they left the group.
+/// - Ctrl-C: workers run in their own process group and ignore `SIGINT`, so the
+///   parent alone decides; by default it dies
 ///   and its workers follow at once (no orphans, no hang, no tracebacks from each
 ///   worker). A program that handles `SIGINT` calls [`shutdown`](Self::shutdown) or
 ///   [`kill_workers`](Self::kill_workers) on the thread that receives the signal
