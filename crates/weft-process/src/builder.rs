@@ -12,10 +12,22 @@ use crate::state::{Config, Shared};
 use crate::{BuildError, ProcessPool};
 
 /// The queue bound a pool gets unless told otherwise.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(weft::process::DEFAULT_QUEUE_CAPACITY, 65_536);
+/// ```
 pub const DEFAULT_QUEUE_CAPACITY: usize = 65_536;
 
 /// How long a new worker may take to start and run its initializer, unless told
 /// otherwise (see [`ProcessPoolBuilder::startup_timeout`]).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(weft::process::DEFAULT_STARTUP_TIMEOUT.as_secs(), 60);
+/// ```
 pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What `submit` does when the queue is full.
@@ -91,6 +103,15 @@ impl Default for ProcessPoolBuilder {
 impl ProcessPoolBuilder {
     /// The most worker processes (default: the number of logical CPUs). Workers start
     /// as work arrives, up to this number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().max_workers(2).build()?;
+    /// assert_eq!(pool.max_workers(), 2);
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
     pub fn max_workers(mut self, n: usize) -> Self {
         self.max_workers = Some(n);
         self
@@ -98,6 +119,24 @@ impl ProcessPoolBuilder {
 
     /// Replaces a worker after it ran `n` tasks (a chunk of a `map` counts as one), to
     /// bound what a leaky task can accumulate (default: never).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// fn pid(_: ()) -> u32 {
+    ///     std::process::id()
+    /// }
+    ///
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder()
+    ///     .max_workers(1)
+    ///     .max_tasks_per_child(1)
+    ///     .build()?;
+    /// let first = pool.submit(pid, ())?.result()?;
+    /// let second = pool.submit(pid, ())?.result()?;
+    /// assert_ne!(first, second); // a fresh worker for each task
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_tasks_per_child(mut self, n: u64) -> Self {
         self.max_tasks_per_child = Some(n);
         self
@@ -107,6 +146,30 @@ impl ProcessPoolBuilder {
     /// worker dies in it) the pool is broken: pending futures fail with
     /// [`TaskError::PoolBroken`](weft_executor::TaskError::PoolBroken) carrying the
     /// reason, and `submit` refuses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    ///
+    /// static LOADED: AtomicU32 = AtomicU32::new(0);
+    ///
+    /// fn load_model() {
+    ///     LOADED.store(42, Ordering::SeqCst); // in the worker, once
+    /// }
+    ///
+    /// fn predict(x: u32) -> u32 {
+    ///     x + LOADED.load(Ordering::SeqCst)
+    /// }
+    ///
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder()
+    ///     .max_workers(1)
+    ///     .initializer(load_model)
+    ///     .build()?;
+    /// assert_eq!(pool.submit(predict, 1)?.result()?, 43);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn initializer(mut self, init: fn()) -> Self {
         self.initializer = Some(init);
         self
@@ -115,6 +178,31 @@ impl ProcessPoolBuilder {
     /// A task running longer than `timeout` has its worker killed (and replaced); its
     /// future fails with [`TaskError::DeadlineExceeded`](weft_executor::TaskError::DeadlineExceeded).
     /// Default: no limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::executor::TaskError;
+    ///
+    /// fn stuck(_: ()) -> u32 {
+    ///     loop {
+    ///         std::thread::sleep(Duration::from_secs(3600));
+    ///     }
+    /// }
+    ///
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder()
+    ///     .max_workers(1)
+    ///     .timeout(Duration::from_millis(200))
+    ///     .build()?;
+    /// assert!(matches!(
+    ///     pool.submit(stuck, ())?.result(),
+    ///     Err(TaskError::DeadlineExceeded { .. })
+    /// ));
+    /// assert_eq!(pool.submit(|n: u32| n + 1, 1)?.result()?, 2); // a new worker took over
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -125,6 +213,18 @@ impl ProcessPoolBuilder {
     /// [`DEFAULT_STARTUP_TIMEOUT`], 60 s). A worker that takes longer breaks the pool,
     /// as a failing initializer does, so that a hung initializer never hangs the
     /// program.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder()
+    ///     .startup_timeout(Duration::from_secs(300)) // a slow initializer is expected
+    ///     .build()?;
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
     pub fn startup_timeout(mut self, timeout: Duration) -> Self {
         self.startup_timeout = timeout;
         self
@@ -132,18 +232,54 @@ impl ProcessPoolBuilder {
 
     /// Bounds the queue of tasks waiting for a worker (default
     /// [`DEFAULT_QUEUE_CAPACITY`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().queue_capacity(1_000).build()?;
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
     pub fn queue_capacity(mut self, n: usize) -> Self {
         self.capacity = Some(n);
         self
     }
 
     /// Removes the bound on the queue (Python's behaviour).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().unbounded().build()?;
+    /// let futures: Vec<_> = (0..100u32).map(|n| pool.submit(|n: u32| n, n)).collect();
+    /// assert!(futures.iter().all(Result::is_ok)); // never refused, never blocked
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
     pub fn unbounded(mut self) -> Self {
         self.capacity = None;
         self
     }
 
     /// What `submit` does when the queue is full (default [`WhenFull::Block`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::process::{ProcessPool, SubmitError, WhenFull};
+    ///
+    /// weft::process::init();
+    /// let pool = ProcessPool::builder()
+    ///     .queue_capacity(10)
+    ///     .when_full(WhenFull::Reject)
+    ///     .build()?;
+    /// match pool.submit(|n: u32| n * 2, 21) {
+    ///     Ok(future) => assert_eq!(future.result()?, 42),
+    ///     Err(SubmitError::Full(n)) => assert_eq!(n, 21), // handed back: retry later
+    ///     Err(other) => return Err(other.into()),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn when_full(mut self, policy: WhenFull) -> Self {
         self.when_full = policy;
         self
@@ -154,6 +290,14 @@ impl ProcessPoolBuilder {
     /// times, before its future fails with
     /// [`TaskError::WorkerDied`](weft_executor::TaskError::WorkerDied) (default 0:
     /// off). Only for tasks that are safe to run twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// let pool = weft::process::ProcessPool::builder().retries(2).build()?;
+    /// # Ok::<(), weft::process::BuildError>(())
+    /// ```
     pub fn retries(mut self, n: u32) -> Self {
         self.retries = n;
         self
@@ -162,6 +306,17 @@ impl ProcessPoolBuilder {
     /// The program started as a worker (default: this program, started with its own
     /// arguments). It must be this same executable: a handshake checks it, and a
     /// worker that fails it breaks the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weft::process::init();
+    /// // This same program, under its path on disk (the default on Linux is /proc/self/exe).
+    /// let me = std::env::current_exe()?;
+    /// let pool = weft::process::ProcessPool::builder().program(me).max_workers(1).build()?;
+    /// assert_eq!(pool.submit(|n: u32| n + 1, 1)?.result()?, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn program(mut self, path: impl Into<PathBuf>) -> Self {
         self.program = Some(path.into());
         self
@@ -174,6 +329,19 @@ impl ProcessPoolBuilder {
     ///
     /// [`BuildError::NotInitialized`] if [`init`](crate::init) was not called; a
     /// [`BuildError`] for zero settings, or when the manager thread cannot start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::process::{BuildError, ProcessPool};
+    ///
+    /// weft::process::init();
+    /// assert!(ProcessPool::builder().build().is_ok());
+    /// assert_eq!(
+    ///     ProcessPool::builder().queue_capacity(0).build().unwrap_err(),
+    ///     BuildError::ZeroCapacity
+    /// );
+    /// ```
     pub fn build(self) -> Result<ProcessPool, BuildError> {
         if !crate::init::init_ran() {
             return Err(BuildError::NotInitialized);

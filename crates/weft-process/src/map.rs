@@ -101,6 +101,16 @@ where
 
 /// Lazily maps an iterator through a process pool, yielding one `Result` per item in
 /// input order; made by [`ProcessPool::map`].
+///
+/// # Examples
+///
+/// ```
+/// weft::process::init();
+/// let pool = weft::process::ProcessPool::builder().max_workers(2).build()?;
+/// let map: weft::process::Map<'_, _, u64, u64> = pool.map(|n: u64| n + 1, 0..3);
+/// assert_eq!(map.collect::<Result<Vec<_>, _>>()?, [1, 2, 3]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Map<'pool, I, A, R> {
     pool: &'pool ProcessPool,
     items: I,
@@ -115,6 +125,18 @@ pub struct Map<'pool, I, A, R> {
 
 /// Lazily maps an iterator through a process pool, yielding `(index, Result)` pairs as
 /// chunks finish; made by [`ProcessPool::map_unordered`].
+///
+/// # Examples
+///
+/// ```
+/// weft::process::init();
+/// let pool = weft::process::ProcessPool::builder().max_workers(2).build()?;
+/// let map: weft::process::MapUnordered<'_, _, u64, u64> = pool.map_unordered(|n: u64| n, 0..3);
+/// let mut indices: Vec<usize> = map.map(|(i, _)| i).collect();
+/// indices.sort();
+/// assert_eq!(indices, [0, 1, 2]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct MapUnordered<'pool, I, A, R> {
     pool: &'pool ProcessPool,
     items: I,
