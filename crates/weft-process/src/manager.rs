@@ -29,8 +29,11 @@ const SHALLOW: usize = 2;
 const SHORT_TASK: Duration = Duration::from_millis(1);
 /// How long a worker that ended its stream may take to exit before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(1);
-/// How often a worker that left the pool is checked for its exit status while the
-/// manager has nothing else to wait for.
+/// How soon a worker that left the pool is first checked again for its exit status
+/// (it has usually exited within microseconds of closing its socket); the pause
+/// doubles up to [`REAP_TICK`].
+const REAP_FIRST: Duration = Duration::from_micros(20);
+/// The longest pause between checks of a worker out of the pool.
 const REAP_TICK: Duration = Duration::from_millis(1);
 /// Workers in a row that may die by a signal during start-up (killed from outside,
 /// or by the out-of-memory killer) before the pool counts itself broken.
@@ -151,6 +154,8 @@ struct Manager {
     workers: Vec<Worker>,
     /// Workers out of the pool, waiting to be reaped; never waited for in a block.
     dying: Vec<Dying>,
+    /// The pause before the next check of `dying`.
+    reap_pause: Duration,
     poller: Poller,
     probe: Probe,
     /// Workers that ended unplanned (or retired) and are to be replaced.
@@ -171,6 +176,7 @@ impl Manager {
             wake_rx,
             workers: Vec::new(),
             dying: Vec::new(),
+            reap_pause: REAP_FIRST,
             poller: Poller::default(),
             probe: Probe::here(),
             owed: 0,
@@ -429,7 +435,11 @@ impl Manager {
         } else {
             let next = self.next_deadline();
             // A worker out of the pool is checked again soon for its exit status.
-            let reap = (!self.dying.is_empty()).then(|| Instant::now() + REAP_TICK);
+            let reap = (!self.dying.is_empty()).then(|| {
+                let at = Instant::now() + self.reap_pause;
+                self.reap_pause = (self.reap_pause * 2).min(REAP_TICK);
+                at
+            });
             next.into_iter()
                 .chain(reap)
                 .min()
@@ -637,6 +647,7 @@ impl Manager {
         if !matches!(exit, Exit::Gone) {
             os::signal(&worker.child, os::SIGKILL);
         }
+        self.reap_pause = REAP_FIRST;
         self.dying.push(Dying {
             worker,
             exit,

@@ -173,13 +173,8 @@ impl Poller {
     ///
     /// As `poll(2)`, except `EINTR`, which returns early with nothing ready.
     pub(crate) fn wait(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        let ms = timeout.map_or(-1, |t| {
-            // Round up, so a deadline is not polled for in a busy loop.
-            libc::c_int::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(libc::c_int::MAX)
-        });
         let count = libc::nfds_t::try_from(self.fds.len()).unwrap_or(libc::nfds_t::MAX);
-        // SAFETY: `fds` is valid for reads and writes of `count` pollfd entries.
-        let n = unsafe { libc::poll(self.fds.as_mut_ptr(), count, ms) };
+        let n = self.poll(count, timeout);
         if n < 0 {
             let error = io::Error::last_os_error();
             if error.kind() == io::ErrorKind::Interrupted {
@@ -191,6 +186,35 @@ impl Poller {
             return Err(error);
         }
         Ok(())
+    }
+
+    /// `ppoll(2)`: the timeout to the nanosecond, so that a short pause is short.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[allow(
+        clippy::unnecessary_fallible_conversions,
+        reason = "c_long is 32 bits on 32-bit targets, where the conversion can fail"
+    )]
+    fn poll(&mut self, count: libc::nfds_t, timeout: Option<Duration>) -> libc::c_int {
+        let spec = timeout.map(|t| libc::timespec {
+            tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
+            tv_nsec: libc::c_long::try_from(t.subsec_nanos()).unwrap_or(0),
+        });
+        let spec_ptr = spec.as_ref().map_or(std::ptr::null(), std::ptr::from_ref);
+        // SAFETY: `fds` is valid for reads and writes of `count` pollfd entries;
+        // `spec_ptr` is null (no limit) or points at `spec`, alive for the call; a
+        // null signal mask leaves the mask as it is.
+        unsafe { libc::ppoll(self.fds.as_mut_ptr(), count, spec_ptr, std::ptr::null()) }
+    }
+
+    /// `poll(2)`: the timeout in milliseconds, rounded up so that a deadline is not
+    /// polled for in a busy loop.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn poll(&mut self, count: libc::nfds_t, timeout: Option<Duration>) -> libc::c_int {
+        let ms = timeout.map_or(-1, |t| {
+            libc::c_int::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(libc::c_int::MAX)
+        });
+        // SAFETY: `fds` is valid for reads and writes of `count` pollfd entries.
+        unsafe { libc::poll(self.fds.as_mut_ptr(), count, ms) }
     }
 
     /// Whether slot `i` has input, end of stream or an error to read.
