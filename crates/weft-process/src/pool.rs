@@ -277,7 +277,11 @@ impl ProcessPool {
 
     /// Stops taking tasks; with `wait`, returns once every queued task has run (or, with
     /// `cancel_futures`, been cancelled) and every worker has exited and been reaped.
-    /// Running tasks always finish. Calling it again is harmless.
+    /// Running tasks always finish. Calling it again is harmless. Inside a done
+    /// callback of this pool's futures (which runs on the pool's manager thread) it
+    /// cannot wait for that thread: it returns at once, and the pool ends once the
+    /// callback has returned and the work is done. The same holds for dropping the
+    /// pool there.
     ///
     /// # Examples
     ///
