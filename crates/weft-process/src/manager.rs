@@ -115,8 +115,17 @@ struct Worker {
 }
 
 impl Worker {
-    fn depth(&self) -> usize {
-        if self.fast { DEEP } else { SHALLOW }
+    /// How many tasks it may have in flight: [`DEEP`] while its tasks are short, but
+    /// [`SHALLOW`] once its head task has run longer than [`SHORT_TASK`], so that a
+    /// long task in a stream of short ones holds few others behind it.
+    fn depth(&self, now: Instant) -> usize {
+        let head_is_short = self.in_flight.is_empty()
+            || now.saturating_duration_since(self.head_since) < SHORT_TASK;
+        if self.fast && head_is_short {
+            DEEP
+        } else {
+            SHALLOW
+        }
     }
 
     fn pid(&self) -> u32 {
@@ -260,7 +269,7 @@ impl Manager {
                     // before it runs anything): start-up costs no extra round trip.
                     !w.retiring
                         && !w.gone
-                        && w.in_flight.len() < w.depth()
+                        && w.in_flight.len() < w.depth(now)
                         && limit.is_none_or(|n| w.sent < n)
                 })
                 .min_by_key(|w| w.in_flight.len())

@@ -92,6 +92,10 @@ fn main() {
             finished_task_survives_next_death,
         ),
         (
+            "a_long_task_holds_at_most_one_short_one_behind_it",
+            long_task_among_short_ones,
+        ),
+        (
             "a_reply_is_out_while_the_next_task_runs",
             reply_out_while_next_runs,
         ),
@@ -634,6 +638,31 @@ fn callback_submits_to_full_queue() {
     eventually("the dropped pool reaped its worker", || {
         children_of(std::process::id()).is_empty()
     });
+    let _ = std::fs::remove_file(gate);
+}
+
+fn long_task_among_short_ones() {
+    let pool = ProcessPool::builder().max_workers(2).build().unwrap();
+    // Both workers warm, with short tasks: each is fed many at a time.
+    let warm: u64 = pool.map(double, 0..400).map(Result::unwrap).sum();
+    assert_eq!(warm, (0..400).map(|n| n * 2).sum());
+    let gate = marker("gate-long");
+    let long = pool
+        .submit(wait_for_file, gate.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 1);
+    // Not a measurement: only so that the long task has run longer than a short one
+    // (a millisecond) when the next tasks are handed out.
+    std::thread::sleep(Duration::from_millis(20));
+    let short: Vec<_> = (0..20).map(|n| pool.submit(double, n).unwrap()).collect();
+    eventually("the short tasks ran on the other worker", || {
+        short.iter().filter(|f| f.done()).count() >= short.len() - 1
+    });
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(long.result(), Ok(true));
+    for (n, future) in (0..).zip(short) {
+        assert_eq!(future.result(), Ok(n * 2));
+    }
     let _ = std::fs::remove_file(gate);
 }
 
