@@ -116,12 +116,13 @@ struct Worker {
 
 impl Worker {
     /// How many tasks it may have in flight: [`DEEP`] while its tasks are short, but
-    /// [`SHALLOW`] once its head task has run longer than [`SHORT_TASK`], so that a
-    /// long task in a stream of short ones holds few others behind it.
-    fn depth(&self, now: Instant) -> usize {
+    /// [`SHALLOW`] once its head task has run longer than [`SHORT_TASK`] while other
+    /// workers could take the work, so that a long task in a stream of short ones
+    /// holds few others behind it. (`alone`: the pool has one worker at most.)
+    fn depth(&self, now: Instant, alone: bool) -> usize {
         let head_is_short = self.in_flight.is_empty()
             || now.saturating_duration_since(self.head_since) < SHORT_TASK;
-        if self.fast && head_is_short {
+        if self.fast && (head_is_short || alone) {
             DEEP
         } else {
             SHALLOW
@@ -259,6 +260,8 @@ impl Manager {
         }
         let mut took = false;
         let now = Instant::now();
+        // With one worker at most there is nowhere else for a task to go.
+        let alone = shared.config.max_workers == 1;
         while !state.queue.is_empty() {
             let limit = shared.config.max_tasks_per_child;
             let Some(worker) = self
@@ -269,7 +272,7 @@ impl Manager {
                     // before it runs anything): start-up costs no extra round trip.
                     !w.retiring
                         && !w.gone
-                        && w.in_flight.len() < w.depth(now)
+                        && w.in_flight.len() < w.depth(now, alone)
                         && limit.is_none_or(|n| w.sent < n)
                 })
                 .min_by_key(|w| w.in_flight.len())
