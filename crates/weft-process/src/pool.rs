@@ -349,20 +349,7 @@ impl ProcessPool {
     }
 
     fn end(&self, signal: i32) {
-        let cancelled: Vec<Job> = {
-            let mut state = self.shared.lock();
-            state.shutdown = true;
-            if state.ending.is_none() {
-                state.ending = Some(signal);
-            }
-            self.shared.room.notify_all();
-            state.queue.drain(..).collect()
-        };
-        for job in cancelled {
-            job.sink.fail(TaskError::Cancelled);
-        }
-        self.shared.counters.queued.store(0, Ordering::Relaxed);
-        self.shared.wake();
+        self.shared.begin_end(signal);
         self.join_manager();
     }
 

@@ -8,7 +8,7 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
 use weft_executor::{Promise, TaskError};
-use weft_shim::sync::atomic::{AtomicU64, AtomicUsize};
+use weft_shim::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use weft_shim::sync::{Condvar, Mutex, MutexGuard};
 use weft_shim::time::Duration;
 
@@ -134,6 +134,26 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Ends the pool at once, without waiting: no more submits, every queued task
+    /// cancelled, and the manager told to end its workers with `signal` (it cancels
+    /// their tasks as it reaps them).
+    pub(crate) fn begin_end(&self, signal: i32) {
+        let cancelled: Vec<Job> = {
+            let mut state = self.lock();
+            state.shutdown = true;
+            if state.ending.is_none() {
+                state.ending = Some(signal);
+            }
+            self.room.notify_all();
+            state.queue.drain(..).collect()
+        };
+        for job in cancelled {
+            job.sink.fail(TaskError::Cancelled);
+        }
+        self.counters.queued.store(0, Ordering::Relaxed);
+        self.wake();
     }
 
     /// Wakes the manager; never blocks (invariant 6).
