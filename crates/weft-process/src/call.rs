@@ -264,15 +264,23 @@ pub(crate) fn install_panic_hook() {
 
 /// Calls `f`, turning a panic into [`WireError::Panicked`] with its message and location.
 pub(crate) fn caught<T>(f: impl FnOnce() -> T) -> Result<T, WireError> {
+    // A panic that `f` caught itself leaves its record behind: not this one's.
+    LAST_PANIC.with(|last| last.borrow_mut().take());
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
         let recorded = LAST_PANIC.with(|last| last.borrow_mut().take());
-        WireError::Panicked(recorded.unwrap_or_else(|| {
-            payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "<a panic payload that is not a string>".to_owned())
-        }))
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned());
+        WireError::Panicked(match (recorded, message) {
+            // The hook saw this very panic: its record has the location too. (A
+            // payload re-raised with `resume_unwind` skips the hook, so a record
+            // with another message is an earlier panic's.)
+            (Some(recorded), Some(message)) if recorded.starts_with(&message) => recorded,
+            (_, Some(message)) => message,
+            (Some(recorded), None) => recorded,
+            (None, None) => "<a panic payload that is not a string>".to_owned(),
+        })
     })
 }
 

@@ -86,10 +86,12 @@ enum Phase {
 enum Exit {
     /// Its stream ended or broke: it exited, or is exiting.
     Gone,
-    /// Its head task ran past the deadline.
-    Deadline,
+    /// Its head task, task `id`, ran past the deadline.
+    Deadline { id: u64 },
     /// It sent a damaged frame or broke the protocol.
     Damaged(String),
+    /// It was not ready within the start-up timeout while other workers were.
+    LateStart,
 }
 
 struct Worker {
@@ -259,6 +261,8 @@ impl Manager {
             return false;
         }
         let mut took = false;
+        // Failed after the lock is released: their done callbacks may submit.
+        let mut unsendable = Vec::new();
         let now = Instant::now();
         // With one worker at most there is nowhere else for a task to go.
         let alone = shared.config.max_workers == 1;
@@ -275,7 +279,8 @@ impl Manager {
                         && w.in_flight.len() < w.depth(now, alone)
                         && limit.is_none_or(|n| w.sent < n)
                 })
-                .min_by_key(|w| w.in_flight.len())
+                // The least loaded, and a ready worker before one still starting.
+                .min_by_key(|w| (w.in_flight.len(), w.phase != Phase::Ready))
             else {
                 break;
             };
@@ -292,7 +297,7 @@ impl Manager {
                 args: Bytes(&job.args),
             };
             if let Err(message) = wire::push_frame(&mut worker.out, &frame) {
-                job.sink.fail(TaskError::Codec { message });
+                unsendable.push((job, message));
                 continue;
             }
             if worker.in_flight.is_empty() {
@@ -312,6 +317,9 @@ impl Manager {
         let drained = state.queue.is_empty();
         let shutdown = state.shutdown;
         drop(state);
+        for (job, message) in unsendable {
+            job.sink.fail(TaskError::Codec { message });
+        }
         for worker in &mut self.workers {
             let spent = shared
                 .config
@@ -343,8 +351,10 @@ impl Manager {
         if shutdown {
             self.owed = 0;
         }
-        if self.respawn_at.is_some_and(|at| Instant::now() < at) {
-            return; // the system refused the last start: not yet
+        match self.respawn_at {
+            Some(at) if Instant::now() < at => return, // the system refused: not yet
+            Some(_) => self.respawn_at = None,         // past: it is no deadline any more
+            None => {}
         }
         loop {
             let active = self.workers.iter().filter(|w| !w.retiring).count();
@@ -415,6 +425,10 @@ impl Manager {
                 true
             }
             Err(_) if self.workers.iter().any(|w| !w.gone) => {
+                self.shared
+                    .counters
+                    .failed_starts
+                    .fetch_add(1, Ordering::Relaxed);
                 // A passing refusal (the process limit, memory): the workers alive go
                 // on with the work; try again later.
                 self.respawn_at = Some(Instant::now() + self.spawn_backoff);
@@ -544,6 +558,9 @@ impl Manager {
                     if let Err(reason) = self.handle(i, message) {
                         break Err(reason);
                     }
+                    if i >= self.workers.len() {
+                        break Ok(()); // the pool broke and took every worker
+                    }
                 }
             }
         };
@@ -585,28 +602,41 @@ impl Manager {
                 ));
             }
             ToParent::Reply { id, outcome } if phase == Phase::Ready => {
-                let worker = &mut self.workers[i];
-                let Some(job) = worker.in_flight.pop_front() else {
-                    return Err(format!("a reply for task {id}, which was not sent"));
-                };
-                if job.id != id {
-                    worker.in_flight.push_front(job);
-                    return Err(format!("a reply for task {id} out of order"));
-                }
-                let now = Instant::now();
-                worker.fast = now.saturating_duration_since(worker.head_since) < SHORT_TASK;
-                worker.head_since = now;
-                let counters = &self.shared.counters;
-                counters.running.fetch_sub(1, Ordering::Relaxed);
-                counters.completed.fetch_add(1, Ordering::Relaxed);
-                match outcome {
-                    Ok(bytes) => job.sink.deliver(bytes.0),
-                    Err(error) => job.sink.fail(error.into()),
-                }
+                return settle_reply(&self.shared, &mut self.workers[i], id, outcome);
             }
             other => return Err(format!("a message out of protocol order: {other:?}")),
         }
         Ok(())
+    }
+
+    /// Delivers the whole replies left in the socket of a reaped worker: all it wrote
+    /// is there now, and a reply that crossed the kill for a deadline (or a death
+    /// right after it) must win over that kill, so that a task that finished is
+    /// never reported lost, nor run again.
+    fn drain_replies(&mut self, worker: &mut Worker) {
+        if worker.phase != Phase::Ready {
+            return;
+        }
+        loop {
+            match (&worker.stream).read(&mut self.scratch) {
+                Ok(0) => break,
+                Ok(n) => worker.inbuf.extend_from_slice(&self.scratch[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let inbuf = std::mem::take(&mut worker.inbuf);
+        let mut consumed = 0;
+        while let Parsed::Frame { len } = wire::next_frame(&inbuf[consumed..]) {
+            let payload = &inbuf[consumed + HEADER..consumed + HEADER + len];
+            consumed += HEADER + len;
+            let Ok(ToParent::Reply { id, outcome }) = postcard::from_bytes(payload) else {
+                break;
+            };
+            if settle_reply(&self.shared, worker, id, outcome).is_err() {
+                break;
+            }
+        }
     }
 
     fn check_deadlines(&mut self, exits: &mut Vec<(usize, Exit)>) {
@@ -614,12 +644,18 @@ impl Manager {
         let timeout = self.shared.config.timeout;
         let startup = self.shared.config.startup_timeout;
         let mut startup_failure = None;
+        // With healthy workers about, a late starter is replaced rather than taken as
+        // proof that no worker can start.
+        let others_ready = self.workers.iter().any(|w| w.phase == Phase::Ready);
         for (i, worker) in self.workers.iter().enumerate() {
             let late = worker
                 .spawned_at
                 .checked_add(startup)
                 .is_some_and(|d| now >= d);
             match worker.phase {
+                Phase::Hello | Phase::Setup if late && others_ready => {
+                    exits.push((i, Exit::LateStart));
+                }
                 Phase::Hello if late => {
                     startup_failure = Some(format!(
                         "worker process {} sent no handshake within the startup_timeout of {startup:?}; call weft::process::init() first in main",
@@ -638,7 +674,8 @@ impl Manager {
                             .and_then(|t| worker.head_since.checked_add(t))
                             .is_some_and(|d| now >= d) =>
                 {
-                    exits.push((i, Exit::Deadline));
+                    let id = worker.in_flight.front().map_or(0, |job| job.id);
+                    exits.push((i, Exit::Deadline { id }));
                 }
                 _ => {}
             }
@@ -655,9 +692,9 @@ impl Manager {
         if i >= self.workers.len() {
             return; // the pool broke meanwhile and took every worker
         }
-        let worker = self.workers.swap_remove(i);
+        let mut worker = self.workers.swap_remove(i);
         if !matches!(exit, Exit::Gone) {
-            os::signal(&worker.child, os::SIGKILL);
+            os::signal(&mut worker.child, os::SIGKILL);
         }
         self.reap_pause = REAP_FIRST;
         self.dying.push(Dying {
@@ -681,12 +718,17 @@ impl Manager {
                 }
                 Ok(None) => {
                     // Past its grace: killed, its status comes at once.
-                    os::signal(&dying.worker.child, os::SIGKILL);
+                    os::signal(&mut dying.worker.child, os::SIGKILL);
                     dying.worker.child.wait().ok()
                 }
                 Err(_) => None,
             };
-            let Dying { worker, exit, .. } = self.dying.swap_remove(k);
+            let Dying {
+                mut worker, exit, ..
+            } = self.dying.swap_remove(k);
+            if !matches!(exit, Exit::Damaged(_)) {
+                self.drain_replies(&mut worker);
+            }
             let status = status.map_or((None, None), |s| (s.signal(), s.code()));
             self.settle(worker, exit, status);
         }
@@ -701,7 +743,7 @@ impl Manager {
     ) {
         let kill = !matches!(exit, Exit::Gone);
         self.shared.counters.alive.fetch_sub(1, Ordering::Relaxed);
-        let planned = worker.retiring && worker.in_flight.is_empty() && kill.eq(&false);
+        let planned = worker.retiring && worker.in_flight.is_empty() && !kill;
         let shared = Arc::clone(&self.shared);
         let counters = &shared.counters;
         counters
@@ -725,16 +767,19 @@ impl Manager {
             }
             return;
         }
-        let killed_while_starting = matches!(exit, Exit::Gone) && signal.is_some();
+        let killed_while_starting =
+            matches!(exit, Exit::Gone) && signal.is_some() || matches!(exit, Exit::LateStart);
         if worker.phase != Phase::Ready
             && !planned
             && killed_while_starting
             && self.start_failures + 1 < START_ATTEMPTS
         {
-            // Killed from outside before it was ready: no task started on it (it runs
-            // none before `Ready`, invariant 4), so all go back, in order, and a
-            // replacement starts. Only a start-up that keeps failing breaks the pool.
+            // Killed from outside (or by us, late) before it was ready: no task started
+            // on it (it runs none before `Ready`, invariant 4), so all go back, in
+            // order, and a replacement starts. Only a start-up that keeps failing
+            // breaks the pool.
             self.start_failures += 1;
+            counters.failed_starts.fetch_add(1, Ordering::Relaxed);
             for job in jobs.into_iter().rev() {
                 state.queue.push_front(job);
             }
@@ -768,25 +813,45 @@ impl Manager {
             }
             return;
         }
-        let mut failed = None;
+        let retries = shared.config.retries;
+        let mut failed = Vec::new();
         if let Some(mut head) = jobs.pop_front() {
-            let error = match exit {
-                Exit::Deadline => Some(TaskError::DeadlineExceeded {
+            let error = match &exit {
+                Exit::Deadline { id } if *id == head.id => Some(TaskError::DeadlineExceeded {
                     timeout: shared.config.timeout.unwrap_or_default(),
                 }),
                 Exit::Damaged(message) => Some(TaskError::Codec {
                     message: format!("the worker's reply was damaged: {message}"),
                 }),
-                Exit::Gone if head.attempts < shared.config.retries => None,
-                Exit::Gone => Some(TaskError::WorkerDied { signal, exit_code }),
+                // It died (or was killed for the task before it, whose reply came
+                // after all) while this one ran.
+                _ if head.attempts < retries => None,
+                _ => Some(TaskError::WorkerDied { signal, exit_code }),
             };
             match error {
-                Some(error) => failed = Some((head, error)),
+                Some(error) => failed.push((head, error)),
                 None => {
                     head.attempts += 1;
                     jobs.push_front(head);
                 }
             }
+        }
+        if let Exit::Damaged(_) = exit {
+            // Past a damaged frame nothing can be told apart: the worker may have
+            // run every task behind it too. Each counts as run once more, so none
+            // runs twice unless `retries` allows it.
+            let mut again = VecDeque::new();
+            for mut job in jobs.drain(..) {
+                if job.attempts < retries {
+                    job.attempts += 1;
+                    again.push_back(job);
+                } else {
+                    failed.push((job, TaskError::Codec {
+                        message: "the worker's stream was damaged before this task's reply came, so it may have run; give the pool retries(n) to run such tasks again".to_owned(),
+                    }));
+                }
+            }
+            jobs = again;
         }
         // Behind the head, nothing started (invariant 4): back to the front, in order.
         for job in jobs.into_iter().rev() {
@@ -795,9 +860,11 @@ impl Manager {
         counters.queued.store(state.queue.len(), Ordering::Relaxed);
         let shutdown = state.shutdown;
         drop(state);
-        if let Some((head, error)) = failed {
-            counters.completed.fetch_add(1, Ordering::Relaxed);
-            head.sink.fail(error);
+        counters
+            .completed
+            .fetch_add(failed.len() as u64, Ordering::Relaxed);
+        for (job, error) in failed {
+            job.sink.fail(error);
         }
         if !planned && !shutdown {
             self.owed += 1;
@@ -834,14 +901,15 @@ impl Manager {
 
     /// `terminate_workers` / `kill_workers`: signal every worker, reap it, cancel its tasks.
     fn end_workers(&mut self, signal: i32) {
-        for worker in &self.workers {
-            os::signal(&worker.child, signal);
+        for worker in &mut self.workers {
+            os::signal(&mut worker.child, signal);
         }
         let deadline = Instant::now() + TERM_GRACE;
         let dying = self.dying.drain(..).map(|d| d.worker);
         for mut worker in self.workers.drain(..).chain(dying) {
-            let _ = wait_until(&mut worker.child, deadline);
-            reap(&mut worker.child, true);
+            if wait_until(&mut worker.child, deadline).is_none() {
+                reap(&mut worker.child, true); // not gone within the grace: SIGKILL
+            }
             for job in worker.in_flight.drain(..) {
                 job.sink.fail(TaskError::Cancelled);
             }
@@ -906,4 +974,32 @@ fn reap(child: &mut Child, kill: bool) -> (Option<i32>, Option<i32>) {
         }
     };
     status.map_or((None, None), |s| (s.signal(), s.code()))
+}
+
+/// Completes the head task of `worker` with its reply; `Err` if the reply is not for
+/// the head (the stream is out of protocol).
+fn settle_reply(
+    shared: &Shared,
+    worker: &mut Worker,
+    id: u64,
+    outcome: Result<Bytes<'_>, wire::WireError>,
+) -> Result<(), String> {
+    let Some(job) = worker.in_flight.pop_front() else {
+        return Err(format!("a reply for task {id}, which was not sent"));
+    };
+    if job.id != id {
+        worker.in_flight.push_front(job);
+        return Err(format!("a reply for task {id} out of order"));
+    }
+    let now = Instant::now();
+    worker.fast = now.saturating_duration_since(worker.head_since) < SHORT_TASK;
+    worker.head_since = now;
+    let counters = &shared.counters;
+    counters.running.fetch_sub(1, Ordering::Relaxed);
+    counters.completed.fetch_add(1, Ordering::Relaxed);
+    match outcome {
+        Ok(bytes) => job.sink.deliver(bytes.0),
+        Err(error) => job.sink.fail(error.into()),
+    }
+    Ok(())
 }

@@ -89,6 +89,12 @@ where
             return Slot::Running(future);
         }
     };
+    if let Err(message) = crate::wire::check_args(&bytes) {
+        promise.complete(Err(TaskError::Codec {
+            message: format!("{message} (use a smaller chunksize)"),
+        }));
+        return Slot::Running(future);
+    }
     match pool.enqueue(pool.job(call, bytes, promise, decode_chunk::<R>), true) {
         Ok(()) => Slot::Running(future),
         Err((refused, job)) => {

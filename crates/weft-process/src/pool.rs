@@ -63,9 +63,15 @@ pub struct Stats {
     /// Workers started to replace one that died, was killed at a deadline, or retired
     /// after `max_tasks_per_child` tasks.
     pub restarts: u64,
-    /// Tasks waiting for a worker.
+    /// Worker starts that failed: refused by the system, or a worker that died or
+    /// was too slow before it was ready. The pool tries again; it breaks only when
+    /// starting keeps failing, or when no worker is left to do the work.
+    pub failed_starts: u64,
+    /// Tasks waiting for a worker (a chunk of a `map` counts as one task).
     pub queued: usize,
-    /// Tasks handed to workers and not finished.
+    /// Tasks handed to workers and not finished. A worker is handed several short
+    /// tasks at once, so this counts tasks waiting in a worker too; such a task can
+    /// no longer be cancelled.
     pub running: usize,
     /// Tasks finished, successfully or not, in a worker.
     pub completed: u64,
@@ -204,6 +210,10 @@ impl ProcessPool {
                 return Ok(future);
             }
         };
+        if let Err(message) = crate::wire::check_args(&bytes) {
+            promise.complete(Err(TaskError::Codec { message }));
+            return Ok(future);
+        }
         let call = match Call::new(f) {
             Ok(call) => call,
             Err(message) => {
@@ -354,6 +364,13 @@ impl ProcessPool {
     }
 
     fn join_manager(&self) {
+        if crate::manager::is_manager_of(&self.shared) {
+            // A done callback ended or dropped the pool: the manager cannot join
+            // itself, nor wait for the lock below, which a joiner on another thread
+            // may hold while it waits for this very thread. The manager ends once
+            // the callback returns.
+            return;
+        }
         // The join happens under the lock: a second `shutdown(wait)` blocks here until
         // the first one's join is over, instead of finding the handle taken and
         // returning while the manager still runs.
@@ -361,11 +378,6 @@ impl ProcessPool {
             .manager
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if crate::manager::is_manager_of(&self.shared) {
-            // A done callback dropped the pool: the manager cannot join itself; it
-            // ends once the callback returns and the work is done.
-            return;
-        }
         if let Some(handle) = manager.take() {
             // A panic in the manager is a bug; its guard broke the pool and failed
             // every job while it unwound.
@@ -388,6 +400,7 @@ impl ProcessPool {
         Stats {
             workers_alive: c.alive.load(Ordering::Relaxed),
             restarts: c.restarts.load(Ordering::Relaxed),
+            failed_starts: c.failed_starts.load(Ordering::Relaxed),
             queued: c.queued.load(Ordering::Relaxed),
             running: c.running.load(Ordering::Relaxed),
             completed: c.completed.load(Ordering::Relaxed),

@@ -99,6 +99,7 @@ pub(crate) struct State {
 pub(crate) struct Counters {
     pub(crate) alive: AtomicUsize,
     pub(crate) restarts: AtomicU64,
+    pub(crate) failed_starts: AtomicU64,
     pub(crate) queued: AtomicUsize,
     pub(crate) running: AtomicUsize,
     pub(crate) completed: AtomicU64,

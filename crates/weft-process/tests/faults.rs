@@ -51,6 +51,10 @@ fn main() {
         ("a_half_written_frame_is_a_death_never_garbage", half_frame),
         ("a_damaged_frame_fails_its_task_with_codec", damaged_frame),
         (
+            "past_a_damaged_frame_no_task_runs_twice",
+            damaged_stream_runs_nothing_twice,
+        ),
+        (
             "a_worker_killed_during_a_16_mib_write_does_not_block",
             big_write_to_killed_worker,
         ),
@@ -82,6 +86,10 @@ fn main() {
         (
             "a_thousand_submits_while_the_manager_is_held_never_block",
             thousand_submits_while_manager_held,
+        ),
+        (
+            "a_done_callback_ending_the_pool_while_main_joins_it_does_not_deadlock",
+            callback_ends_pool_while_main_joins,
         ),
         (
             "a_done_callback_submitting_to_a_full_queue_is_refused_not_stuck",
@@ -509,6 +517,7 @@ fn killed_during_start_up() {
     );
     assert_eq!(pool.broken_reason(), None);
     assert_eq!(pool.stats().restarts, 1);
+    assert_eq!(pool.stats().failed_starts, 1);
     drop(pool);
     let _ = (std::fs::remove_file(pids), std::fs::remove_file(gate));
 }
@@ -531,11 +540,23 @@ fn refused_start_with_a_worker_alive() {
         .unwrap();
     wait_running(&pool, 1);
     std::fs::remove_file(&link).unwrap();
-    // The pool wants a second worker for this, and the system refuses it.
-    let next = pool.submit(double, 21).unwrap();
+    // Not a measurement: only so that the busy task counts as long, and the worker
+    // takes one more task at most; the second needs a second worker.
+    std::thread::sleep(Duration::from_millis(20));
+    let next: Vec<_> = (0..2).map(|n| pool.submit(double, n).unwrap()).collect();
+    eventually("the system refused the second worker", || {
+        pool.stats().failed_starts >= 1
+    });
+    assert_eq!(
+        pool.broken_reason(),
+        None,
+        "one worker is alive to do the work"
+    );
     std::fs::write(&gate, b"go").unwrap();
     assert_eq!(busy.result(), Ok(true));
-    assert_eq!(next.result(), Ok(42), "the live worker took it");
+    for (n, future) in (0..).zip(next) {
+        assert_eq!(future.result(), Ok(n * 2), "the live worker took it");
+    }
     assert_eq!(pool.broken_reason(), None);
     assert_eq!(pool.stats().workers_alive, 1);
     let _ = std::fs::remove_file(gate);
@@ -602,6 +623,7 @@ fn thousand_submits_while_manager_held() {
 }
 
 fn callback_submits_to_full_queue() {
+    let fds_before = common::open_fds().len();
     let pool = std::sync::Arc::new(
         ProcessPool::builder()
             .max_workers(1)
@@ -637,6 +659,9 @@ fn callback_submits_to_full_queue() {
     // ... then ends and reaps its worker, with nobody joining it.
     eventually("the dropped pool reaped its worker", || {
         children_of(std::process::id()).is_empty()
+    });
+    eventually("the dropped pool closed its sockets", || {
+        common::open_fds().len() <= fds_before
     });
     let _ = std::fs::remove_file(gate);
 }
@@ -897,4 +922,77 @@ fn killed_worker_takes_its_children() {
         is_dead(sleeper)
     });
     let _ = std::fs::remove_file(noted);
+}
+
+/// Announces a 4096-byte frame with a wrong CRC behind the pool's back: the bytes
+/// that follow (this task's own reply, and whatever comes next) become its payload.
+fn open_bad_frame(_: ()) -> u64 {
+    let mut header = Vec::new();
+    header.extend_from_slice(&4096u32.to_le_bytes());
+    header.extend_from_slice(&0xdead_beefu32.to_le_bytes());
+    write_fd3(&header);
+    1
+}
+
+/// Notes each run in the marker file at `path`; on the first, completes the bad frame.
+fn note_and_finish(path: String) -> u64 {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap();
+    file.write_all(b"ran\n").unwrap();
+    drop(file);
+    if std::fs::read_to_string(&path).unwrap().lines().count() == 1 {
+        write_fd3(&[0u8; 4096]);
+    }
+    7
+}
+
+fn damaged_stream_runs_nothing_twice() {
+    let runs = marker("damaged-runs");
+    let (pool, gate, busy) = busy_warm_pool("gate-damaged");
+    let opener = pool.submit(open_bad_frame, ()).unwrap();
+    let behind = pool
+        .submit(note_and_finish, runs.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 3);
+    std::fs::write(&gate, b"go").unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    assert!(matches!(opener.result(), Err(TaskError::Codec { .. })));
+    // It ran (its reply was swallowed by the damage): it must not run again.
+    match behind.result() {
+        Err(TaskError::Codec { message }) => assert!(message.contains("may have run"), "{message}"),
+        other => panic!("expected Codec, got {other:?}"),
+    }
+    let ran = std::fs::read_to_string(&runs).unwrap().lines().count();
+    assert_eq!(ran, 1, "a task ran twice with retries off");
+    assert_eq!(pool.submit(double, 2).unwrap().result(), Ok(4));
+    let _ = std::fs::remove_file(runs);
+    let _ = std::fs::remove_file(gate);
+}
+
+fn callback_ends_pool_while_main_joins() {
+    let pool = std::sync::Arc::new(ProcessPool::builder().max_workers(1).build().unwrap());
+    let gate = marker("gate-callback-kill");
+    let busy = pool
+        .submit(wait_for_file, gate.to_string_lossy().into_owned())
+        .unwrap();
+    wait_running(&pool, 1);
+    let inner = std::sync::Arc::clone(&pool);
+    busy.add_done_callback(move |_| inner.kill_workers());
+    let opener = {
+        let gate = gate.clone();
+        std::thread::spawn(move || {
+            // Not a measurement: only so that the main thread is most likely inside
+            // its join when the callback ends the pool.
+            std::thread::sleep(Duration::from_millis(200));
+            std::fs::write(gate, b"go").unwrap();
+        })
+    };
+    pool.shutdown(true, false);
+    opener.join().unwrap();
+    assert_eq!(busy.result(), Ok(true));
+    let _ = std::fs::remove_file(gate);
 }

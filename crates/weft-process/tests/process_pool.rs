@@ -31,6 +31,14 @@ fn main() {
         ),
         ("retries_rerun_a_task_whose_worker_died", retries),
         (
+            "retries_run_a_task_exactly_one_more_time_each",
+            retries_run_out,
+        ),
+        (
+            "terminate_kills_a_worker_that_ignores_sigterm",
+            terminate_escalates,
+        ),
+        (
             "terminate_and_kill_end_the_pool_at_once",
             terminate_and_kill,
         ),
@@ -232,6 +240,65 @@ fn retries() {
     ));
     let _ = std::fs::remove_file(once);
     let _ = std::fs::remove_file(again);
+}
+
+/// Notes a run in the marker file at `path`, then dies.
+fn note_and_abort(path: String) -> u8 {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    file.write_all(b"ran\n").unwrap();
+    drop(file);
+    std::process::abort()
+}
+
+fn retries_run_out() {
+    let runs = marker("retries-runs");
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .retries(2)
+        .build()
+        .unwrap();
+    let result = pool
+        .submit(note_and_abort, runs.to_string_lossy().into_owned())
+        .unwrap()
+        .result();
+    assert!(
+        matches!(
+            result,
+            Err(TaskError::WorkerDied {
+                signal: Some(libc::SIGABRT),
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    let ran = std::fs::read_to_string(&runs).unwrap().lines().count();
+    assert_eq!(ran, 3, "the first run and two retries");
+    let _ = std::fs::remove_file(runs);
+}
+
+/// Ignores SIGTERM, then sleeps for ever.
+fn deaf_to_sigterm(_: ()) -> u8 {
+    // SAFETY: setting a signal's disposition to SIG_IGN touches no memory.
+    unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+fn terminate_escalates() {
+    let pool = pool(1);
+    let deaf = pool.submit(deaf_to_sigterm, ()).unwrap();
+    eventually("the task runs", || pool.stats().running >= 1);
+    // Not a measurement: only so that the task has set its disposition first.
+    std::thread::sleep(Duration::from_millis(50));
+    pool.terminate_workers(); // SIGTERM, then SIGKILL after a second
+    assert_eq!(deaf.result(), Err(TaskError::Cancelled));
+    assert_eq!(pool.stats().workers_alive, 0);
 }
 
 fn terminate_and_kill() {

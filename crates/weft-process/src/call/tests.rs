@@ -66,3 +66,17 @@ fn a_probe_without_the_executables_identity_matches_nothing() {
     assert!(!unknown.matches(&unknown.clone()));
     assert!(Probe::here().matches(&Probe::here()));
 }
+
+#[test]
+fn a_panic_caught_inside_a_task_does_not_name_a_later_one() {
+    install_panic_hook();
+    let outcome = caught(|| {
+        let _ = std::panic::catch_unwind(|| panic!("first, caught by the task"));
+        std::panic::resume_unwind(Box::new("second, re-raised"));
+    });
+    match outcome {
+        Err(WireError::Panicked(message)) => assert_eq!(message, "second, re-raised"),
+        other => panic!("{other:?}"),
+    }
+    let _ = std::panic::take_hook();
+}

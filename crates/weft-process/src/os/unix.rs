@@ -122,9 +122,13 @@ pub(crate) fn send(stream: &UnixStream, buf: &[u8]) -> io::Result<usize> {
     }
 }
 
-/// Sends `signal` to a worker that has not been reaped and to its process group:
-/// the processes its tasks started (unless they left the group) go with it.
-pub(crate) fn signal(child: &Child, signal: i32) {
+/// Sends `signal` to a worker and to its process group: the processes its tasks
+/// started (unless they left the group) go with it. Nothing is sent to a worker
+/// already reaped (now or before): its pid may name another process by now.
+pub(crate) fn signal(child: &mut Child, signal: i32) {
+    if !matches!(child.try_wait(), Ok(None)) {
+        return;
+    }
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
         // SAFETY: `kill` takes a pid and a signal number and touches no memory. The
         // worker is unreaped, so neither its pid nor its process group id (the same

@@ -8,6 +8,30 @@ use crate::call::{Call, Probe};
 /// The largest payload a frame may carry: a length above it means a damaged stream.
 pub(crate) const MAX_FRAME: usize = 1 << 30;
 
+/// The largest encoded argument a task may have: a frame's limit, less room for the
+/// rest of the `Task` message around it.
+pub(crate) const MAX_ARGS: usize = MAX_FRAME - 64;
+
+/// Checks an encoded argument against [`MAX_ARGS`] before it is queued, so that the
+/// caller learns at once.
+///
+/// # Errors
+///
+/// The argument is too large, with what to do about it.
+pub(crate) fn check_args(args: &[u8]) -> Result<(), String> {
+    check_args_len(args.len(), MAX_ARGS)
+}
+
+fn check_args_len(len: usize, max: usize) -> Result<(), String> {
+    if len > max {
+        Err(format!(
+            "the argument is {len} bytes encoded, more than the {max} a task may carry; split the work into smaller values"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Bytes before the payload: length and CRC-32, little-endian.
 pub(crate) const HEADER: usize = 8;
 

@@ -74,3 +74,14 @@ fn a_result_too_large_for_a_frame_is_that_tasks_codec_error() {
     let message: ToParent<'_> = postcard::from_bytes(&out[HEADER..]).unwrap();
     assert!(matches!(message, ToParent::Reply { id: 8, outcome: Ok(Bytes(b)) } if b.len() == 100));
 }
+
+#[test]
+fn an_argument_over_the_limit_is_refused_before_it_is_queued() {
+    assert!(check_args(&[0u8; 10]).is_ok());
+    assert!(check_args_len(10, 10).is_ok());
+    let error = check_args_len(11, 10).unwrap_err();
+    assert!(
+        error.contains("11 bytes") && error.contains("split"),
+        "{error}"
+    );
+}

@@ -43,7 +43,8 @@ pub(crate) fn run(cases: &[Case]) {
     }
 }
 
-fn open_fds() -> BTreeSet<String> {
+/// The file descriptors open in this process now.
+pub(crate) fn open_fds() -> BTreeSet<String> {
     std::fs::read_dir("/proc/self/fd")
         .map(|dir| {
             dir.flatten()
