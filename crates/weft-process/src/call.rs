@@ -27,7 +27,7 @@ fn offset_of(addr: usize) -> u64 {
     addr.wrapping_sub(anchor as fn() as usize) as u64
 }
 
-/// The loaded object that holds [`anchor`] (`None` where that cannot be told).
+/// The loaded object that holds [`anchor`], where its range can be listed (Linux).
 fn anchor_object() -> Option<&'static Range<usize>> {
     static OBJECT: OnceLock<Option<Range<usize>>> = OnceLock::new();
     OBJECT
@@ -38,12 +38,27 @@ fn anchor_object() -> Option<&'static Range<usize>> {
 /// `addr`'s offset from [`anchor`], if `addr` is in the same loaded object: only
 /// then does the offset name the same code in a worker, where each object is loaded
 /// at its own random base.
+///
+/// # Errors
+///
+/// `addr` is in another object (a shared library), or which object holds it cannot
+/// be told: either way a worker could not be trusted to find it.
 fn portable_offset(addr: usize) -> Result<u64, String> {
-    match anchor_object() {
-        Some(object) if !object.contains(&addr) => Err(
+    let anchor = anchor as fn() as usize;
+    let same = match anchor_object() {
+        Some(object) => Some(object.contains(&addr)),
+        None => crate::os::object_base(anchor)
+            .zip(crate::os::object_base(addr))
+            .map(|(a, b)| a == b),
+    };
+    match same {
+        Some(true) => Ok(offset_of(addr)),
+        Some(false) => Err(
             "the task's function is not in the same executable file as weft-process (it is in a shared library, such as a dynamically linked crate), so a worker process could not find it; define it in a statically linked crate of this program".to_owned(),
         ),
-        _ => Ok(offset_of(addr)),
+        None => Err(
+            "this system cannot tell which loaded file holds the task's function, so a worker process could not be trusted to find it".to_owned(),
+        ),
     }
 }
 

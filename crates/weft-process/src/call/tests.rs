@@ -80,3 +80,14 @@ fn a_panic_caught_inside_a_task_does_not_name_a_later_one() {
     }
     let _ = std::panic::take_hook();
 }
+
+#[test]
+fn dladdr_tells_the_executable_from_a_shared_library() {
+    let here = crate::os::object_base(anchor as fn() as usize).expect("the executable is loaded");
+    assert_eq!(
+        crate::os::object_base(double as fn(u64) -> u64 as usize),
+        Some(here)
+    );
+    let abs = libc::abs as unsafe extern "C" fn(libc::c_int) -> libc::c_int as usize;
+    assert_ne!(crate::os::object_base(abs), Some(here));
+}

@@ -330,8 +330,20 @@ pub(crate) fn loaded_object_holding(addr: usize) -> Option<std::ops::Range<usize
     search.found
 }
 
-/// See the Linux version: elsewhere the range is not known, and not checked.
+/// See the Linux version: elsewhere the range is not listed ([`object_base`] tells
+/// the object instead).
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub(crate) fn loaded_object_holding(_addr: usize) -> Option<std::ops::Range<usize>> {
     None
+}
+
+/// The base address of the loaded object (the executable, or a shared library) that
+/// holds `addr`, from `dladdr`; `None` if no loaded object holds it.
+pub(crate) fn object_base(addr: usize) -> Option<usize> {
+    // SAFETY: `Dl_info` is plain data (pointers and integers), valid when zeroed.
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: `dladdr` only reads the loader's tables for `addr` (which it does not
+    // dereference) and writes `info`, valid for writes.
+    let found = unsafe { libc::dladdr(addr as *const libc::c_void, &raw mut info) };
+    (found != 0 && !info.dli_fbase.is_null()).then_some(info.dli_fbase as usize)
 }
