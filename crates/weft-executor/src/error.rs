@@ -187,8 +187,16 @@ pub enum TaskError {
     #[error("the wait for the result was stopped because its StopToken fired")]
     Stopped,
     /// The pool was shut down before this item of a `map` could be submitted.
-    #[error("the pool was shut down before the task could be submitted")]
+    #[error(
+        "the pool was shut down before the task could be submitted; submit before shutdown, or build a new pool"
+    )]
     ShutDown,
+    /// The pool's queue was full and this item of a `map` could not wait for room: the
+    /// `map` ran inside a done callback, on the pool's own manager thread.
+    #[error(
+        "the pool's queue was full and a map inside a done callback cannot wait for room; run the map on another thread"
+    )]
+    QueueFull,
     /// The result was already taken out of this future.
     #[error("the result was already taken from this future")]
     AlreadyTaken,
@@ -213,11 +221,10 @@ pub enum TaskError {
         /// The deadline the task ran past.
         timeout: Duration,
     },
-    /// An argument or result could not be encoded or decoded, or a frame carrying it
-    /// was damaged.
-    #[error(
-        "the task's argument or result could not cross the process boundary: {message}; check its serde implementation"
-    )]
+    /// An argument or result could not be encoded or decoded, a frame carrying it was
+    /// damaged, or the function could not be named to another process; the message
+    /// says which, and what to do.
+    #[error("the task could not cross the process boundary: {message}")]
     Codec {
         /// What failed.
         message: String,

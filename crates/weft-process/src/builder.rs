@@ -32,6 +32,10 @@ pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What `submit` does when the queue is full.
 ///
+/// Unlike the thread pool's policy there is no `CallerRuns`: running the task in the
+/// caller would run it in the parent's memory, which is what a process pool exists
+/// to avoid.
+///
 /// # Examples
 ///
 /// ```
@@ -177,7 +181,8 @@ impl ProcessPoolBuilder {
 
     /// A task running longer than `timeout` has its worker killed (and replaced); its
     /// future fails with [`TaskError::DeadlineExceeded`](weft_executor::TaskError::DeadlineExceeded).
-    /// Default: no limit.
+    /// A chunk of a `map` is one task: the limit is for the whole chunk. Default: no
+    /// limit; a zero timeout is refused at `build`.
     ///
     /// # Examples
     ///
@@ -355,6 +360,9 @@ impl ProcessPoolBuilder {
         }
         if self.max_tasks_per_child == Some(0) {
             return Err(BuildError::ZeroTasksPerChild);
+        }
+        if self.timeout.is_some_and(|t| t.is_zero()) {
+            return Err(BuildError::ZeroTimeout);
         }
         if self.startup_timeout.is_zero() {
             return Err(BuildError::ZeroStartupTimeout);

@@ -68,7 +68,12 @@ fn address_of(offset: u64) -> usize {
 
 /// What a trampoline does: decode the argument bytes, call the function at the given
 /// address, and append the encoded result to the output.
-type Trampoline = fn(usize, &[u8], &mut Vec<u8>) -> Result<(), WireError>;
+///
+/// # Safety
+///
+/// The address must be that of a function of the type the trampoline was made for,
+/// in this process.
+type Trampoline = unsafe fn(usize, &[u8], &mut Vec<u8>) -> Result<(), WireError>;
 
 /// A function to run in a worker, named as anchor-relative offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,7 +141,10 @@ impl Call {
         // block, so anchor + offset is that function's address in this process too.
         let trampoline: Trampoline =
             unsafe { std::mem::transmute::<usize, Trampoline>(trampoline_addr) };
-        trampoline(address_of(self.func), args, out)
+        // SAFETY: by this function's contract `self.func` was taken, by the same
+        // constructor as `self.trampoline`, from a function of the type this
+        // trampoline is for (invariant 2), and is translated to this process as above.
+        unsafe { trampoline(address_of(self.func), args, out) }
     }
 }
 
@@ -170,18 +178,25 @@ impl Probe {
 }
 
 /// Decodes `A`, calls `f` under `catch_unwind`, and encodes `R`.
-fn trampoline<A, R>(func: usize, args: &[u8], out: &mut Vec<u8>) -> Result<(), WireError>
+///
+/// # Safety
+///
+/// `func` is the address of an `fn(A) -> R` in this process.
+unsafe fn trampoline<A, R>(func: usize, args: &[u8], out: &mut Vec<u8>) -> Result<(), WireError>
 where
     A: DeserializeOwned,
     R: Serialize,
 {
-    // SAFETY: `func` came from `Call::new::<A, R>`, which took it from an `fn(A) -> R`
-    // (invariant 2), translated to this process by the handshake-checked anchor offset.
+    // SAFETY: by this function's contract `func` is an `fn(A) -> R` here.
     let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
     // Decoding and encoding run user code too (serde impls): under `caught`, so a
     // panicking impl fails this task's future and the worker lives on.
-    let arg: A = caught(|| postcard::from_bytes(args))?
-        .map_err(|e| WireError::Codec(format!("the argument did not decode in the worker: {e}")))?;
+    let arg: A = caught(|| postcard::from_bytes(args))?.map_err(|e| {
+        WireError::Codec(format!(
+            "the argument did not decode in the worker: {e}; {}",
+            crate::wire::DECODE_HINT
+        ))
+    })?;
     let result = caught(|| f(arg))?;
     let mark = out.len();
     caught(|| encode_result(&result, out)).unwrap_or_else(|panicked| {
@@ -191,15 +206,26 @@ where
 }
 
 /// Maps `f` over a decoded `Vec<A>`; each item gets its own outcome.
-fn chunk_trampoline<A, R>(func: usize, args: &[u8], out: &mut Vec<u8>) -> Result<(), WireError>
+///
+/// # Safety
+///
+/// As [`trampoline`]: `func` is the address of an `fn(A) -> R` in this process.
+unsafe fn chunk_trampoline<A, R>(
+    func: usize,
+    args: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), WireError>
 where
     A: DeserializeOwned,
     R: Serialize,
 {
-    // SAFETY: as in `trampoline`: `Call::chunk::<A, R>` took `func` from an `fn(A) -> R`.
+    // SAFETY: by this function's contract `func` is an `fn(A) -> R` here.
     let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
     let items: Vec<A> = caught(|| postcard::from_bytes(args))?.map_err(|e| {
-        WireError::Codec(format!("the arguments did not decode in the worker: {e}"))
+        WireError::Codec(format!(
+            "the arguments did not decode in the worker: {e}; {}",
+            crate::wire::DECODE_HINT
+        ))
     })?;
     // The encoding of a `Vec<Result<R, WireError>>`, written item by item so that one
     // result that fails to encode fails only its item.
@@ -226,8 +252,12 @@ where
 }
 
 /// Runs an initializer (`fn()`).
-fn init_trampoline(func: usize, _args: &[u8], _out: &mut Vec<u8>) -> Result<(), WireError> {
-    // SAFETY: `Call::initializer` took `func` from an `fn()`.
+///
+/// # Safety
+///
+/// `func` is the address of an `fn()` in this process.
+unsafe fn init_trampoline(func: usize, _args: &[u8], _out: &mut Vec<u8>) -> Result<(), WireError> {
+    // SAFETY: by this function's contract `func` is an `fn()` here.
     let f = unsafe { std::mem::transmute::<usize, fn()>(func) };
     caught(f)
 }

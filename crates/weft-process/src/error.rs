@@ -25,7 +25,9 @@ pub enum BuildError {
     )]
     NotInitialized,
     /// `max_workers(0)`.
-    #[error("a pool needs at least 1 worker, got max_workers(0)")]
+    #[error(
+        "a pool needs at least 1 worker, got max_workers(0); give 1 or more, or leave it out for one per CPU"
+    )]
     ZeroWorkers,
     /// `queue_capacity(0)`.
     #[error(
@@ -41,6 +43,11 @@ pub enum BuildError {
     /// library, not in this executable.
     #[error("the initializer cannot be named to a worker: {0}")]
     InitializerNotPortable(String),
+    /// `timeout(Duration::ZERO)`.
+    #[error(
+        "timeout(0) would kill every task as it starts; give the longest a task may run, or leave it out for no limit"
+    )]
+    ZeroTimeout,
     /// `startup_timeout(Duration::ZERO)`.
     #[error(
         "startup_timeout(0) would break the pool before any worker could start; give it at least a second"
@@ -80,7 +87,9 @@ pub enum SubmitError<A> {
     #[error("the pool's queue is full; retry later, use WhenFull::Block, or raise queue_capacity")]
     Full(A),
     /// The pool was shut down (or its workers terminated); it takes no more tasks.
-    #[error("the pool was shut down and takes no more tasks")]
+    #[error(
+        "the pool was shut down and takes no more tasks; submit before shutdown, or build a new pool"
+    )]
     ShutDown(A),
     /// The pool is broken: its workers could not start, or its initializer failed.
     #[error("the process pool is broken and takes no more tasks: {reason}")]

@@ -61,7 +61,10 @@ impl<R> Slot<R> {
 fn decode_chunk<R: DeserializeOwned>(bytes: &[u8]) -> Result<Chunk<R>, TaskError> {
     let decoded: Vec<Result<R, WireError>> =
         postcard::from_bytes(bytes).map_err(|e| TaskError::Codec {
-            message: format!("a chunk's results did not decode in the parent: {e}"),
+            message: format!(
+                "a chunk's results did not decode in the parent: {e}; {}",
+                crate::wire::DECODE_HINT
+            ),
         })?;
     Ok(decoded
         .into_iter()
@@ -106,7 +109,9 @@ where
 }
 
 /// Lazily maps an iterator through a process pool, yielding one `Result` per item in
-/// input order; made by [`ProcessPool::map`].
+/// input order; made by [`ProcessPool::map`]. Dropping it cancels the chunks it
+/// queued that no worker has taken yet. Once the pool refuses a chunk (it was shut
+/// down, or broke), that chunk's items get the error and the map ends.
 ///
 /// # Examples
 ///
@@ -117,6 +122,7 @@ where
 /// assert_eq!(map.collect::<Result<Vec<_>, _>>()?, [1, 2, 3]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[must_use = "a map does nothing until it is iterated"]
 pub struct Map<'pool, I, A, R> {
     pool: &'pool ProcessPool,
     items: I,
@@ -126,11 +132,14 @@ pub struct Map<'pool, I, A, R> {
     ready: std::vec::IntoIter<Result<R, TaskError>>,
     window: usize,
     chunksize: usize,
+    /// The pool refused a chunk: no more items are taken from the input.
+    refused: bool,
     _f: PhantomData<fn(A) -> R>,
 }
 
 /// Lazily maps an iterator through a process pool, yielding `(index, Result)` pairs as
-/// chunks finish; made by [`ProcessPool::map_unordered`].
+/// chunks finish; made by [`ProcessPool::map_unordered`]. Dropping it cancels the
+/// chunks it queued that no worker has taken yet.
 ///
 /// # Examples
 ///
@@ -143,6 +152,7 @@ pub struct Map<'pool, I, A, R> {
 /// assert_eq!(indices, [0, 1, 2]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[must_use = "a map does nothing until it is iterated"]
 pub struct MapUnordered<'pool, I, A, R> {
     pool: &'pool ProcessPool,
     items: I,
@@ -155,6 +165,8 @@ pub struct MapUnordered<'pool, I, A, R> {
     ready: VecDeque<(usize, Result<R, TaskError>)>,
     window: usize,
     chunksize: usize,
+    /// The pool refused a chunk: no more items are taken from the input.
+    refused: bool,
     _f: PhantomData<fn(A) -> R>,
 }
 
@@ -195,6 +207,7 @@ impl ProcessPool {
             ready: Vec::new().into_iter(),
             window: self.max_workers().saturating_mul(WINDOW_PER_WORKER),
             chunksize: 1,
+            refused: false,
             _f: PhantomData,
         }
     }
@@ -236,6 +249,7 @@ impl ProcessPool {
             ready: VecDeque::new(),
             window: self.max_workers().saturating_mul(WINDOW_PER_WORKER),
             chunksize: 1,
+            refused: false,
             _f: PhantomData,
         }
     }
@@ -255,7 +269,6 @@ impl<I, A, R> Map<'_, I, A, R> {
     /// assert_eq!(total, (0..100_000u64).map(|n| n % 3).sum());
     /// # Ok::<(), weft::process::BuildError>(())
     /// ```
-    #[must_use]
     pub fn chunksize(mut self, n: usize) -> Self {
         self.chunksize = n.max(1);
         self
@@ -271,7 +284,6 @@ impl<I, A, R> Map<'_, I, A, R> {
     /// assert_eq!(pool.map(|n: u8| n, 0..100).window(4).count(), 100);
     /// # Ok::<(), weft::process::BuildError>(())
     /// ```
-    #[must_use]
     pub fn window(mut self, chunks: usize) -> Self {
         self.window = chunks.max(1);
         self
@@ -293,12 +305,13 @@ where
             }
             // Refill in batches, so the manager gets many tasks per wake-up.
             if self.in_flight.len() <= self.window / 2 {
-                while self.in_flight.len() < self.window {
+                while self.in_flight.len() < self.window && !self.refused {
                     let chunk: Vec<A> = self.items.by_ref().take(self.chunksize).collect();
                     if chunk.is_empty() {
                         break;
                     }
                     let slot = submit_chunk(self.pool, &self.call, &chunk);
+                    self.refused = matches!(slot, Slot::Refused(_));
                     self.in_flight.push_back((slot, chunk.len()));
                 }
             }
@@ -319,7 +332,6 @@ impl<I, A, R> MapUnordered<'_, I, A, R> {
     /// assert_eq!(pool.map_unordered(|n: u8| n, 0..100).chunksize(10).count(), 100);
     /// # Ok::<(), weft::process::BuildError>(())
     /// ```
-    #[must_use]
     pub fn chunksize(mut self, n: usize) -> Self {
         self.chunksize = n.max(1);
         self
@@ -335,7 +347,6 @@ impl<I, A, R> MapUnordered<'_, I, A, R> {
     /// assert_eq!(pool.map_unordered(|n: u8| n, 0..50).window(3).count(), 50);
     /// # Ok::<(), weft::process::BuildError>(())
     /// ```
-    #[must_use]
     pub fn window(mut self, chunks: usize) -> Self {
         self.window = chunks.max(1);
         self
@@ -355,7 +366,7 @@ where
             if let Some(item) = self.ready.pop_front() {
                 return Some(item);
             }
-            while self.in_flight.len() < self.window {
+            while self.in_flight.len() < self.window && !self.refused {
                 let chunk: Vec<A> = self.items.by_ref().take(self.chunksize).collect();
                 if chunk.is_empty() {
                     break;
@@ -363,6 +374,7 @@ where
                 let key = self.next_chunk;
                 self.next_chunk += 1;
                 let slot = submit_chunk(self.pool, &self.call, &chunk);
+                self.refused = matches!(slot, Slot::Refused(_));
                 match &slot {
                     Slot::Running(future) => {
                         let finished = Arc::clone(&self.finished);
@@ -403,6 +415,33 @@ where
             };
             let (slot, first, size) = self.in_flight.remove(&key)?;
             self.ready.extend((first..).zip(slot.into_results(size)));
+        }
+    }
+}
+
+impl<R> Slot<R> {
+    /// Cancels the chunk if no worker has taken it yet.
+    fn cancel(&self) {
+        if let Self::Running(future) = self {
+            let _ = future.cancel();
+        }
+    }
+}
+
+impl<I, A, R> Drop for Map<'_, I, A, R> {
+    /// Cancels the chunks no worker has taken yet: nobody will read their results.
+    fn drop(&mut self) {
+        for (slot, _) in &self.in_flight {
+            slot.cancel();
+        }
+    }
+}
+
+impl<I, A, R> Drop for MapUnordered<'_, I, A, R> {
+    /// As for [`Map`].
+    fn drop(&mut self) {
+        for (slot, _, _) in self.in_flight.values() {
+            slot.cancel();
         }
     }
 }

@@ -35,7 +35,8 @@ impl Refused {
     /// The error an item of a `map` gets when its chunk was refused.
     pub(crate) fn task_error(&self) -> TaskError {
         match self {
-            Self::Full | Self::ShutDown => TaskError::ShutDown,
+            Self::Full => TaskError::QueueFull,
+            Self::ShutDown => TaskError::ShutDown,
             Self::Broken(reason) => TaskError::PoolBroken {
                 reason: reason.clone(),
             },
@@ -131,6 +132,12 @@ pub struct Stats {
 /// - `map` is lazy with a bounded window and yields one `Result` per item.
 /// - A worker the pool kills (deadline, `kill_workers`) takes its process group with
 ///   it: the programs its tasks started go too, unless they left the group.
+/// - Short tasks are handed to a worker several at a time (up to 64 while its tasks
+///   take under a millisecond, otherwise 2), to hide the round trip. A task handed
+///   out counts as running: `cancel` no longer stops it, `shutdown(cancel_futures)`
+///   lets it run, and [`Stats::running`] counts it.
+/// - Workers die with the parent at once on Linux (a parent-death signal); elsewhere
+///   a worker notices only when it next reads its socket, after its current task.
 /// - Ctrl-C: workers run in their own process group and ignore `SIGINT`, so the
 ///   parent alone decides; by default it dies
 ///   and its workers follow at once (no orphans, no hang, no tracebacks from each
@@ -138,7 +145,8 @@ pub struct Stats {
 ///   [`kill_workers`](Self::kill_workers) on the thread that receives the signal
 ///   (for example through the `ctrlc` or `signal-hook` crate), never inside an async
 ///   signal handler itself: both take locks and wait for a thread. Programs a task
-///   starts inherit the ignored `SIGINT`.
+///   starts inherit the ignored `SIGINT`. Ctrl-Z likewise stops only the parent:
+///   its workers finish the task at hand, then wait.
 pub struct ProcessPool {
     shared: Arc<Shared>,
     manager: Mutex<Option<JoinHandle<()>>>,
@@ -177,7 +185,9 @@ impl ProcessPool {
     /// the pool's manager thread, as in Python: keep it short, since the pool hands out
     /// no work while it runs. A `submit` from inside one never waits for room (that
     /// would wait for the manager itself): a full queue gives [`SubmitError::Full`]
-    /// even under [`WhenFull::Block`].
+    /// even under [`WhenFull::Block`]. Waiting there for a future of the same pool
+    /// (`result`, or iterating a `map`) would wait for the manager itself, and never
+    /// returns: hand such work to another thread.
     ///
     /// # Errors
     ///
@@ -439,7 +449,10 @@ impl ProcessPool {
 /// Decodes one task's result.
 fn decode_one<R: DeserializeOwned>(bytes: &[u8]) -> Result<R, TaskError> {
     postcard::from_bytes(bytes).map_err(|e| TaskError::Codec {
-        message: format!("the result did not decode in the parent: {e}"),
+        message: format!(
+            "the result did not decode in the parent: {e}; {}",
+            crate::wire::DECODE_HINT
+        ),
     })
 }
 

@@ -18,6 +18,10 @@ fn main() {
         ("map_is_ordered_for_every_chunksize", map_ordered),
         ("map_is_lazy_over_an_endless_iterator", map_lazy),
         ("map_unordered_yields_every_index_once", map_unordered),
+        (
+            "a_map_over_a_shut_down_pool_ends_after_one_refused_chunk",
+            map_over_shut_down_pool,
+        ),
         ("map_gives_a_panicking_item_its_own_error", map_item_errors),
         ("shutdown_runs_queued_work_then_refuses", shutdown_waits),
         (
@@ -218,6 +222,16 @@ fn die_once(path: String) -> String {
         std::process::abort();
     }
     "second time lucky".to_owned()
+}
+
+fn map_over_shut_down_pool() {
+    let pool = pool(1);
+    pool.shutdown(true, false);
+    // An endless input: the map must end, not yield errors for ever.
+    let items: Vec<_> = pool.map(square, 0..).chunksize(3).collect();
+    assert_eq!(items, vec![Err(TaskError::ShutDown); 3]);
+    let unordered: Vec<_> = pool.map_unordered(square, 0..).collect();
+    assert_eq!(unordered, vec![(0, Err(TaskError::ShutDown))]);
 }
 
 fn retries() {

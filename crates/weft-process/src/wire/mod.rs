@@ -32,6 +32,9 @@ fn check_args_len(len: usize, max: usize) -> Result<(), String> {
     }
 }
 
+/// What to check when a value did not decode: postcard is not self-describing.
+pub(crate) const DECODE_HINT: &str = "check its serde implementation; postcard, the format used, cannot carry self-describing types such as serde_json::Value, #[serde(untagged)] or #[serde(flatten)]";
+
 /// Bytes before the payload: length and CRC-32, little-endian.
 pub(crate) const HEADER: usize = 8;
 
