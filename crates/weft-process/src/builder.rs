@@ -291,8 +291,8 @@ impl ProcessPoolBuilder {
     }
 
     /// A task whose worker died under it goes back to the front of the queue and runs
-    /// again on the next free worker (a replacement or another one), up to `n` more
-    /// times, before its future fails with
+    /// again on a fresh worker (the replacement, or one that has run nothing yet), up
+    /// to `n` more times, before its future fails with
     /// [`TaskError::WorkerDied`](weft_executor::TaskError::WorkerDied) (default 0:
     /// off). Only for tasks that are safe to run twice.
     ///

@@ -266,7 +266,11 @@ impl Manager {
         let now = Instant::now();
         // With one worker at most there is nowhere else for a task to go.
         let alone = shared.config.max_workers == 1;
-        while !state.queue.is_empty() {
+        while let Some(front) = state.queue.front() {
+            // A task run again after its worker died goes to a worker that has run
+            // nothing yet: the replacement (or one not used so far), never one
+            // whose state may be what killed the last.
+            let fresh_only = front.attempts > 0;
             let limit = shared.config.max_tasks_per_child;
             let Some(worker) = self
                 .workers
@@ -278,6 +282,7 @@ impl Manager {
                         && !w.gone
                         && w.in_flight.len() < w.depth(now, alone)
                         && limit.is_none_or(|n| w.sent < n)
+                        && (!fresh_only || w.sent == 0)
                 })
                 // The least loaded, and a ready worker before one still starting.
                 .min_by_key(|w| (w.in_flight.len(), w.phase != Phase::Ready))

@@ -256,7 +256,7 @@ fn retries() {
     let _ = std::fs::remove_file(again);
 }
 
-/// Notes a run in the marker file at `path`, then dies.
+/// Notes its worker's pid in the marker file at `path`, then dies.
 fn note_and_abort(path: String) -> u8 {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
@@ -264,7 +264,7 @@ fn note_and_abort(path: String) -> u8 {
         .append(true)
         .open(path)
         .unwrap();
-    file.write_all(b"ran\n").unwrap();
+    writeln!(file, "{}", std::process::id()).unwrap();
     drop(file);
     std::process::abort()
 }
@@ -272,10 +272,13 @@ fn note_and_abort(path: String) -> u8 {
 fn retries_run_out() {
     let runs = marker("retries-runs");
     let pool = ProcessPool::builder()
-        .max_workers(1)
+        .max_workers(2)
         .retries(2)
         .build()
         .unwrap();
+    // Both workers used: a retry must not go to either.
+    let used: std::collections::BTreeSet<u32> =
+        pool.map(pid, vec![(); 200]).map(Result::unwrap).collect();
     let result = pool
         .submit(note_and_abort, runs.to_string_lossy().into_owned())
         .unwrap()
@@ -290,8 +293,20 @@ fn retries_run_out() {
         ),
         "{result:?}"
     );
-    let ran = std::fs::read_to_string(&runs).unwrap().lines().count();
-    assert_eq!(ran, 3, "the first run and two retries");
+    let pids: Vec<u32> = std::fs::read_to_string(&runs)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 3, "the first run and two retries");
+    let retried_on: std::collections::BTreeSet<u32> = pids[1..].iter().copied().collect();
+    assert_eq!(retried_on.len(), 2, "each retry on its own worker");
+    assert!(
+        retried_on
+            .iter()
+            .all(|p| !used.contains(p) && *p != pids[0]),
+        "retries ran on fresh workers: {pids:?}, used before {used:?}"
+    );
     let _ = std::fs::remove_file(runs);
 }
 
