@@ -336,12 +336,18 @@ fn byte_len(bytes: Vec<u8>) -> usize {
 }
 
 fn big_write_to_killed_worker() {
-    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let pool = ProcessPool::builder().max_workers(2).build().unwrap();
     let victim = worker_pid(&pool);
     let busy = pool.submit(sleep_ms, 60_000).unwrap();
     let big = pool.submit(byte_len, vec![7u8; 16 << 20]).unwrap();
     wait_running(&pool, 2); // both handed to the worker, which reads nothing
-    // The manager is stuck mid-write only if it blocks: it must still serve submits.
+    // Not a measurement: only so that the busy task counts as long, and its worker
+    // takes nothing more; the next task needs a second worker.
+    std::thread::sleep(Duration::from_millis(20));
+    // The write of the 16 MiB is stuck; a manager blocked in it could not start the
+    // second worker, hand it this task, or read its reply.
+    let elsewhere = pool.submit(pid, ()).unwrap().result().unwrap();
+    assert_ne!(elsewhere, victim);
     let queued = pool.submit(double, 21).unwrap();
     kill(victim, libc::SIGKILL);
     assert!(matches!(busy.result(), Err(TaskError::WorkerDied { .. })));
