@@ -62,6 +62,11 @@ fn double(n: u64) -> u64 {
 // workers run, then lines the test checks; it exits 0 unless a signal ends it.
 
 fn play(role: &str) -> ! {
+    // As a program started from a terminal has it: a test runner started in the
+    // background by a non-interactive shell (`cargo test &`) inherits `SIGINT` ignored,
+    // and with it ignored the flag rightly leaves it so (see "ignored").
+    // SAFETY: setting a signal's disposition to SIG_DFL touches no memory.
+    unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
     match role {
         "submit" => submit_role(false),
         "submit-then-wait" => submit_role(true),
