@@ -86,6 +86,7 @@ pub struct ProcessPoolBuilder {
     when_full: WhenFull,
     retries: u32,
     program: Option<PathBuf>,
+    cancel_on_interrupt: bool,
 }
 
 impl Default for ProcessPoolBuilder {
@@ -100,6 +101,7 @@ impl Default for ProcessPoolBuilder {
             when_full: WhenFull::Block,
             retries: 0,
             program: None,
+            cancel_on_interrupt: false,
         }
     }
 }
@@ -327,13 +329,80 @@ impl ProcessPoolBuilder {
         self
     }
 
+    /// Makes Ctrl-C (`SIGINT`) cancel this pool's work instead of ending the program:
+    /// Python's `KeyboardInterrupt`, delivered as
+    /// [`TaskError::Cancelled`](weft_executor::TaskError::Cancelled) on the pool's
+    /// futures.
+    ///
+    /// The first `SIGINT` the process receives ends every pool built with this flag
+    /// that is still alive, at once, as [`terminate_workers`](ProcessPool::terminate_workers)
+    /// would (without waiting for it): `submit` refuses from then on, queued and
+    /// running tasks fail with `Cancelled`, and the workers get `SIGTERM` and are
+    /// reaped by the pool. A thread blocked in
+    /// [`Future::result`](weft_executor::Future::result) or iterating
+    /// [`map`](ProcessPool::map) gets `Err(Cancelled)` and goes on, to clean up (items
+    /// of a `map` that it had not yet handed to the pool come back as
+    /// [`TaskError::ShutDown`](weft_executor::TaskError::ShutDown)).
+    ///
+    /// - **Ctrl-C no longer ends the program by itself** while such a pool is alive:
+    ///   the program decides what to do when it sees `Cancelled` (return from `main`,
+    ///   say). With no such pool alive, Ctrl-C does what it would have done without
+    ///   the flag.
+    /// - **A second Ctrl-C ends the program as usual**: the first one restores
+    ///   `SIGINT`'s default action, so a cleanup that hangs can still be interrupted.
+    ///   Building another pool with this flag arms it again.
+    /// - **It takes `SIGINT` over for the whole process**: a handler installed before
+    ///   (by the `ctrlc` or `signal-hook` crates, say) is replaced, and one installed
+    ///   after replaces this. If `SIGINT` is ignored when the pool is built (a program
+    ///   started with `nohup`, or in the background by a script), it stays ignored, as
+    ///   in Python.
+    /// - The signal handler itself only writes a byte to a socket; a thread started
+    ///   with the first such pool ends the pools, so done callbacks of the futures it
+    ///   cancels run on that thread.
+    ///
+    /// Without the flag (the default), Ctrl-C ends the program and its workers follow
+    /// at once; see the `ProcessPool` docs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::executor::TaskError;
+    ///
+    /// fn crunch(n: u64) -> u64 {
+    ///     (0..n).sum()
+    /// }
+    ///
+    /// fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     weft::process::init();
+    ///     let pool = weft::process::ProcessPool::builder()
+    ///         .max_workers(2)
+    ///         .cancel_on_interrupt()
+    ///         .build()?;
+    ///     for result in pool.map(crunch, 0..100u64) {
+    ///         match result {
+    ///             Ok(_) => {}
+    ///             // Ctrl-C: no traceback, no orphan; save what is done and stop.
+    ///             Err(TaskError::Cancelled | TaskError::ShutDown) => return Ok(()),
+    ///             Err(other) => return Err(other.into()),
+    ///         }
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn cancel_on_interrupt(mut self) -> Self {
+        self.cancel_on_interrupt = true;
+        self
+    }
+
     /// Builds the pool and starts its manager thread; worker processes start as tasks
     /// arrive.
     ///
     /// # Errors
     ///
     /// [`BuildError::NotInitialized`] if [`init`](crate::init) was not called; a
-    /// [`BuildError`] for zero settings, or when the manager thread cannot start.
+    /// [`BuildError`] for zero settings, or when the manager thread (or, with
+    /// [`cancel_on_interrupt`](Self::cancel_on_interrupt), the thread that watches for
+    /// Ctrl-C) cannot start.
     ///
     /// # Examples
     ///
@@ -396,6 +465,9 @@ impl ProcessPoolBuilder {
                 .map_err(|e| BuildError::Os(e.to_string()))?;
         }
         let shared = Arc::new(Shared::new(config, wake_tx));
+        if self.cancel_on_interrupt {
+            crate::interrupt::register(&shared).map_err(|e| BuildError::Os(e.to_string()))?;
+        }
         let manager = crate::manager::start(Arc::clone(&shared), wake_rx)
             .map_err(|e| BuildError::Os(e.to_string()))?;
         Ok(ProcessPool::from_parts(shared, manager))
@@ -414,6 +486,7 @@ impl fmt::Debug for ProcessPoolBuilder {
             .field("when_full", &self.when_full)
             .field("retries", &self.retries)
             .field("program", &self.program)
+            .field("cancel_on_interrupt", &self.cancel_on_interrupt)
             .finish()
     }
 }

@@ -43,6 +43,7 @@ mod builder;
 mod call;
 mod error;
 mod init;
+mod interrupt;
 mod manager;
 mod map;
 mod os;

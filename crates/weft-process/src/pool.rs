@@ -147,6 +147,11 @@ pub struct Stats {
 ///   signal handler itself: both take locks and wait for a thread. Programs a task
 ///   starts inherit the ignored `SIGINT`. Ctrl-Z likewise stops only the parent:
 ///   its workers finish the task at hand, then wait.
+/// - Ctrl-C as `KeyboardInterrupt`, opt-in: a pool built with
+///   [`cancel_on_interrupt`](ProcessPoolBuilder::cancel_on_interrupt) ends at the first
+///   `SIGINT` as with [`terminate_workers`](Self::terminate_workers), so a thread
+///   blocked in `result()` or in a `map` gets [`TaskError::Cancelled`] and the program
+///   carries on to clean up; a second Ctrl-C ends the program as usual.
 pub struct ProcessPool {
     shared: Arc<Shared>,
     manager: Mutex<Option<JoinHandle<()>>>,

@@ -255,6 +255,10 @@ fn start_parent(own_group: bool) -> (std::process::Child, Vec<u32>) {
 
 /// The parent role: a pool of two workers busy with long tasks, forever.
 fn parent_role() -> ! {
+    // A test runner started in the background by a non-interactive shell inherits
+    // SIGINT ignored: give this role the default, which the SIGINT case relies on.
+    // SAFETY: setting a signal's disposition to SIG_DFL touches no memory.
+    unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
     let pool = ProcessPool::builder().max_workers(2).build().unwrap();
     let _busy: Vec<_> = (0..4)
         .map(|_| pool.submit(sleep_ms, 600_000).unwrap())

@@ -9,6 +9,8 @@
 //! - `send`: a write that reports a dead peer as an error, never as `SIGPIPE`.
 //! - `signal`: `kill(2)` for a child not yet reaped.
 //! - `executable_identity`: which file this process runs, for the handshake.
+//! - `sigint`: the one-shot `SIGINT` handler behind `cancel_on_interrupt`
+//!   (`src/interrupt.rs`).
 //!
 //! Unix only; the parent-death signal is Linux's (elsewhere the workers still exit at
 //! end of stream).

@@ -347,3 +347,166 @@ pub(crate) fn object_base(addr: usize) -> Option<usize> {
     let found = unsafe { libc::dladdr(addr as *const libc::c_void, &raw mut info) };
     (found != 0 && !info.dli_fbase.is_null()).then_some(info.dli_fbase as usize)
 }
+
+/// `SIGINT` for pools built with `cancel_on_interrupt` (`src/interrupt.rs`, whose
+/// invariants 1-3 this code keeps): a one-shot handler that sends one byte down a
+/// socket, and nothing else.
+///
+/// Not built under the model checkers: a signal handler needs a real atomic in a
+/// static, and signals are outside any model.
+#[cfg(not(any(weft_loom, weft_shuttle)))]
+pub(crate) mod sigint {
+    use std::io;
+    use std::os::fd::RawFd;
+
+    use weft_shim::sync::atomic::{AtomicU32, Ordering};
+
+    /// [`PIPE`] before [`set_pipe`].
+    const NO_PIPE: u32 = u32::MAX;
+
+    /// The descriptor the handler writes to. An atomic load is lock-free, so the
+    /// handler may read it (a `Mutex` or a `OnceLock` it may not).
+    static PIPE: AtomicU32 = AtomicU32::new(NO_PIPE);
+
+    /// The one byte the handler sends.
+    static BYTE: u8 = 1;
+
+    /// What `SIGINT` does now, as far as [`arm`] is concerned.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Disposition {
+        /// The handler is armed.
+        Armed,
+        /// Ignored (`SIG_IGN`): a program started with `nohup`, or in the background
+        /// by a non-interactive shell.
+        Ignored,
+        /// The default action, or a handler other than this one.
+        Other,
+    }
+
+    /// Tells the handler where to send its byte: `fd`, a non-blocking socket that
+    /// stays open for the rest of the process. Call it before the first [`arm`].
+    pub(crate) fn set_pipe(fd: RawFd) {
+        if let Ok(fd) = u32::try_from(fd) {
+            PIPE.store(fd, Ordering::Release);
+        }
+    }
+
+    /// What `SIGINT` does now.
+    ///
+    /// # Errors
+    ///
+    /// As `sigaction(2)` (in practice, never).
+    pub(crate) fn disposition() -> io::Result<Disposition> {
+        // SAFETY: `sigaction` is a plain C struct (integers, a signal mask, a handler
+        // address as an integer), for which all zeroes is a valid value.
+        let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: a null new action makes `sigaction` only write the current one into
+        // `current`, which is valid for writes.
+        if unsafe { libc::sigaction(libc::SIGINT, std::ptr::null(), &raw mut current) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(match current.sa_sigaction {
+            h if h == handler() => Disposition::Armed,
+            libc::SIG_IGN => Disposition::Ignored,
+            _ => Disposition::Other,
+        })
+    }
+
+    /// Installs the handler for the next `SIGINT` only: the kernel restores the
+    /// default action as it delivers it (`SA_RESETHAND`). Interrupted system calls
+    /// elsewhere in the program restart (`SA_RESTART`).
+    ///
+    /// # Errors
+    ///
+    /// As `sigaction(2)` (in practice, never).
+    pub(crate) fn arm() -> io::Result<()> {
+        // SAFETY: as in `disposition`, all zeroes is a valid `sigaction`.
+        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+        action.sa_sigaction = handler();
+        action.sa_flags = libc::SA_RESETHAND | libc::SA_RESTART;
+        // SAFETY: `sa_mask` is a valid, writable signal set; emptying it blocks no
+        // other signal while the handler runs.
+        unsafe { libc::sigemptyset(&raw mut action.sa_mask) };
+        // SAFETY: `action` is a fully initialised action whose handler is an
+        // `extern "C" fn(c_int)` that only does async-signal-safe work; a null old
+        // action is allowed.
+        if unsafe { libc::sigaction(libc::SIGINT, &raw const action, std::ptr::null_mut()) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Sends `SIGINT` to this process, as a Ctrl-C would: whatever `SIGINT` does now
+    /// happens (with the handler disarmed, by default, the process ends).
+    pub(crate) fn raise() {
+        // SAFETY: `getpid` cannot fail; `kill` takes a pid and a signal number and
+        // touches no memory.
+        unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+    }
+
+    fn handler() -> libc::sighandler_t {
+        on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t
+    }
+
+    /// The handler: one atomic load and one `send`, both async-signal-safe; errno
+    /// is left as the interrupted code had it. A full socket already holds a byte
+    /// the watcher has yet to read, so a failed send loses nothing; `MSG_NOSIGNAL`
+    /// and `MSG_DONTWAIT` mean it can neither raise `SIGPIPE` nor block.
+    extern "C" fn on_sigint(_signal: libc::c_int) {
+        let Ok(fd) = RawFd::try_from(PIPE.load(Ordering::Acquire)) else {
+            return; // NO_PIPE: not armed through `arm` (cannot happen)
+        };
+        let errno = errno_location();
+        // SAFETY: `errno_location` is null or this thread's errno, valid for reads.
+        let saved = (!errno.is_null()).then(|| unsafe { *errno });
+        // SAFETY: `BYTE` is a static valid for reads of one byte; `send` is
+        // async-signal-safe and touches no other memory.
+        unsafe {
+            libc::send(
+                fd,
+                (&raw const BYTE).cast(),
+                1,
+                libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        if let Some(saved) = saved {
+            // SAFETY: as above, and valid for writes.
+            unsafe { *errno = saved };
+        }
+    }
+
+    /// This thread's `errno`.
+    #[cfg(any(target_os = "linux", target_os = "dragonfly"))]
+    fn errno_location() -> *mut libc::c_int {
+        // SAFETY: takes nothing and cannot fail; async-signal-safe.
+        unsafe { libc::__errno_location() }
+    }
+
+    /// This thread's `errno`.
+    #[cfg(any(target_os = "android", target_os = "netbsd", target_os = "openbsd"))]
+    fn errno_location() -> *mut libc::c_int {
+        // SAFETY: takes nothing and cannot fail; async-signal-safe.
+        unsafe { libc::__errno() }
+    }
+
+    /// This thread's `errno`.
+    #[cfg(any(target_vendor = "apple", target_os = "freebsd"))]
+    fn errno_location() -> *mut libc::c_int {
+        // SAFETY: takes nothing and cannot fail; async-signal-safe.
+        unsafe { libc::__error() }
+    }
+
+    /// Elsewhere its location is not known here: null, and errno is not restored.
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "dragonfly",
+        target_os = "android",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_vendor = "apple",
+        target_os = "freebsd"
+    )))]
+    fn errno_location() -> *mut libc::c_int {
+        std::ptr::null_mut()
+    }
+}
