@@ -606,8 +606,12 @@ impl Manager {
                     "the initializer failed in worker process {pid}: {message}"
                 ));
             }
-            ToParent::Reply { id, outcome } if phase == Phase::Ready => {
-                return settle_reply(&self.shared, &mut self.workers[i], id, outcome);
+            ToParent::Reply {
+                id,
+                micros,
+                outcome,
+            } if phase == Phase::Ready => {
+                return settle_reply(&self.shared, &mut self.workers[i], (id, micros), outcome);
             }
             other => return Err(format!("a message out of protocol order: {other:?}")),
         }
@@ -635,10 +639,15 @@ impl Manager {
         while let Parsed::Frame { len } = wire::next_frame(&inbuf[consumed..]) {
             let payload = &inbuf[consumed + HEADER..consumed + HEADER + len];
             consumed += HEADER + len;
-            let Ok(ToParent::Reply { id, outcome }) = postcard::from_bytes(payload) else {
+            let Ok(ToParent::Reply {
+                id,
+                micros,
+                outcome,
+            }) = postcard::from_bytes(payload)
+            else {
                 break;
             };
-            if settle_reply(&self.shared, worker, id, outcome).is_err() {
+            if settle_reply(&self.shared, worker, (id, micros), outcome).is_err() {
                 break;
             }
         }
@@ -986,7 +995,7 @@ fn reap(child: &mut Child, kill: bool) -> (Option<i32>, Option<i32>) {
 fn settle_reply(
     shared: &Shared,
     worker: &mut Worker,
-    id: u64,
+    (id, micros): (u64, u32),
     outcome: Result<Bytes<'_>, wire::WireError>,
 ) -> Result<(), String> {
     let Some(job) = worker.in_flight.pop_front() else {
@@ -996,9 +1005,10 @@ fn settle_reply(
         worker.in_flight.push_front(job);
         return Err(format!("a reply for task {id} out of order"));
     }
-    let now = Instant::now();
-    worker.fast = now.saturating_duration_since(worker.head_since) < SHORT_TASK;
-    worker.head_since = now;
+    // How long the task ran in the worker: a round trip measured here would count the
+    // machine's load and the pipeline's queue too.
+    worker.fast = u128::from(micros) < SHORT_TASK.as_micros();
+    worker.head_since = Instant::now();
     let counters = &shared.counters;
     counters.running.fetch_sub(1, Ordering::Relaxed);
     counters.completed.fetch_add(1, Ordering::Relaxed);

@@ -4,6 +4,8 @@
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::net::UnixStream;
 
+use weft_shim::time::Instant;
+
 use crate::call::{Probe, install_panic_hook};
 use crate::wire::{self, HEADER, Parsed, ToParent, ToWorker, WireError};
 
@@ -99,11 +101,13 @@ fn serve(stream: &UnixStream) -> io::Result<()> {
                 // that kills the worker must not take them with it (invariant 4).
                 out.flush()?;
                 result.clear();
+                let started = Instant::now();
                 // SAFETY: tasks are run only after `Setup`'s probe matched (`set_up`,
                 // invariant 1); `call` was made by `Call::new` or `Call::chunk`
                 // (invariant 2).
                 let outcome = unsafe { call.invoke(args.0, &mut result) };
-                wire::push_reply(&mut out.buf, id, outcome.map(|()| &result[..]))
+                let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+                wire::push_reply(&mut out.buf, id, micros, outcome.map(|()| &result[..]))
                     .map_err(io::Error::other)?;
             }
             _ => {

@@ -102,9 +102,12 @@ pub(crate) enum ToParent<'a> {
     InitFailed { message: String },
     /// The parent's probe differs from the worker's: a different build; it exits.
     Mismatch,
-    /// The outcome of task `id`: its result's bytes, or why there are none.
+    /// The outcome of task `id`: its result's bytes, or why there are none; and how
+    /// long the task ran in the worker, in microseconds (the parent feeds a worker
+    /// whose tasks are short several at a time).
     Reply {
         id: u64,
+        micros: u32,
         #[serde(borrow)]
         outcome: Result<Bytes<'a>, WireError>,
     },
@@ -156,24 +159,28 @@ fn push_frame_within<M: Serialize>(
 pub(crate) fn push_reply(
     out: &mut Vec<u8>,
     id: u64,
+    micros: u32,
     outcome: Result<&[u8], WireError>,
 ) -> Result<(), String> {
-    push_reply_within(out, id, outcome, MAX_FRAME)
+    push_reply_within(out, id, micros, outcome, MAX_FRAME)
 }
 
 fn push_reply_within(
     out: &mut Vec<u8>,
     id: u64,
+    micros: u32,
     outcome: Result<&[u8], WireError>,
     max: usize,
 ) -> Result<(), String> {
     let reply = ToParent::Reply {
         id,
+        micros,
         outcome: outcome.map(Bytes),
     };
     push_frame_within(out, &reply, max).or_else(|reason| {
         let failed = ToParent::Reply {
             id,
+            micros,
             outcome: Err(WireError::Codec(format!(
                 "the result could not be sent to the parent: {reason}"
             ))),

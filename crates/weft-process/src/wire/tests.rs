@@ -31,6 +31,7 @@ fn borrowed_bytes_cross_as_one_byte_string() {
     let args = vec![7u8; 1000];
     let reply = ToParent::Reply {
         id: 3,
+        micros: 12,
         outcome: Ok(Bytes(&args)),
     };
     push_frame(&mut out, &reply).unwrap();
@@ -38,6 +39,7 @@ fn borrowed_bytes_cross_as_one_byte_string() {
     match message {
         ToParent::Reply {
             id: 3,
+            micros: 12,
             outcome: Ok(Bytes(bytes)),
         } => assert_eq!(bytes, &args[..]),
         other => panic!("{other:?}"),
@@ -55,7 +57,7 @@ fn an_absurd_length_is_refused_before_allocating() {
 fn a_result_too_large_for_a_frame_is_that_tasks_codec_error() {
     let mut out = vec![9u8; 5]; // what was queued before stays
     let big = vec![1u8; 300];
-    push_reply_within(&mut out, 7, Ok(&big), 200).unwrap();
+    push_reply_within(&mut out, 7, 5, Ok(&big), 200).unwrap();
     assert_eq!(&out[..5], &[9u8; 5]);
     let Parsed::Frame { len } = next_frame(&out[5..]) else {
         panic!("whole frame expected")
@@ -65,14 +67,17 @@ fn a_result_too_large_for_a_frame_is_that_tasks_codec_error() {
         ToParent::Reply {
             id: 7,
             outcome: Err(WireError::Codec(message)),
+            ..
         } => assert!(message.contains("larger than the limit"), "{message}"),
         other => panic!("{other:?}"),
     }
     // Within the limit, the result itself goes out.
     let mut out = Vec::new();
-    push_reply_within(&mut out, 8, Ok(&big[..100]), 200).unwrap();
+    push_reply_within(&mut out, 8, 5, Ok(&big[..100]), 200).unwrap();
     let message: ToParent<'_> = postcard::from_bytes(&out[HEADER..]).unwrap();
-    assert!(matches!(message, ToParent::Reply { id: 8, outcome: Ok(Bytes(b)) } if b.len() == 100));
+    assert!(
+        matches!(message, ToParent::Reply { id: 8, outcome: Ok(Bytes(b)), .. } if b.len() == 100)
+    );
 }
 
 #[test]
