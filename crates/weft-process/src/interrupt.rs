@@ -35,7 +35,8 @@
 //!    entry fails to upgrade and is pruned at the next registration or Ctrl-C; the
 //!    watcher holds a strong reference only while it ends that pool.
 //! 6. **With no registered pool alive, a Ctrl-C does what it would have done without
-//!    the flag**: the watcher, finding none, sends `SIGINT` to the process again, with
+//!    the flag** (a pool shut down and done, or broken, counts as gone though still
+//!    held): the watcher, finding none, sends `SIGINT` to the process again, with
 //!    the handler disarmed by 2 (so by default the program ends, killed by `SIGINT`),
 //!    and does so under the registry lock, so that no pool built meanwhile re-arms the
 //!    handler first. Were it armed again anyway (a pool built and dropped before the
@@ -156,6 +157,9 @@ mod watch {
             .pools
             .drain(..)
             .filter_map(|pool| pool.upgrade())
+            // A pool shut down and done, or broken, is over though still held: it
+            // does not keep Ctrl-C from ending the program.
+            .filter(|pool| !pool.is_finished())
             .collect();
         if pools.is_empty() {
             sigint::raise();

@@ -94,6 +94,18 @@ enum Exit {
     LateStart,
 }
 
+impl Exit {
+    /// Which of two exits found for one worker in one round wins: the lower.
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Deadline { .. } => 0,
+            Self::Damaged(_) => 1,
+            Self::LateStart => 2,
+            Self::Gone => 3,
+        }
+    }
+}
+
 struct Worker {
     child: Child,
     stream: UnixStream,
@@ -223,7 +235,9 @@ impl Manager {
             self.poll(any_gone);
             let mut exits = self.read_all();
             self.check_deadlines(&mut exits);
-            exits.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+            // One exit per worker; of two, the more telling (a deadline passed as the
+            // worker died is the task's deadline, not a death to retry).
+            exits.sort_by_key(|(i, exit)| (std::cmp::Reverse(*i), exit.rank()));
             exits.dedup_by_key(|(i, _)| *i);
             for (i, exit) in exits {
                 self.remove(i, exit);
@@ -266,11 +280,19 @@ impl Manager {
         let now = Instant::now();
         // With one worker at most there is nowhere else for a task to go.
         let alone = shared.config.max_workers == 1;
-        while let Some(front) = state.queue.front() {
+        // A replacement will start (next, in `spawn_needed`) and has run nothing.
+        let active = self.workers.iter().filter(|w| !w.retiring).count();
+        let fresh_coming = self.owed > 0
+            && active < shared.config.max_workers
+            && self.respawn_at.is_none()
+            && !state.shutdown;
+        let mut next = 0;
+        while let Some(candidate) = state.queue.get(next) {
             // A task run again after its worker died goes to a worker that has run
-            // nothing yet: the replacement (or one not used so far), never one
-            // whose state may be what killed the last.
-            let fresh_only = front.attempts > 0;
+            // nothing yet (the replacement), rather than one whose state may be what
+            // killed the last. It waits for the replacement only while one is sure
+            // to come, and the tasks behind it go on meanwhile: nothing is held up.
+            let prefer_fresh = candidate.attempts > 0;
             let limit = shared.config.max_tasks_per_child;
             let Some(worker) = self
                 .workers
@@ -282,14 +304,20 @@ impl Manager {
                         && !w.gone
                         && w.in_flight.len() < w.depth(now, alone)
                         && limit.is_none_or(|n| w.sent < n)
-                        && (!fresh_only || w.sent == 0)
                 })
                 // The least loaded, and a ready worker before one still starting.
-                .min_by_key(|w| (w.in_flight.len(), w.phase != Phase::Ready))
+                .min_by_key(|w| {
+                    let used = prefer_fresh && w.sent > 0;
+                    (used, w.in_flight.len(), w.phase != Phase::Ready)
+                })
             else {
                 break;
             };
-            let Some(mut job) = state.queue.pop_front() else {
+            if prefer_fresh && worker.sent > 0 && fresh_coming {
+                next += 1; // for the replacement, which starts this round
+                continue;
+            }
+            let Some(mut job) = state.queue.remove(next) else {
                 break;
             };
             took = true;
@@ -407,6 +435,8 @@ impl Manager {
                     initializer: config.initializer,
                 };
                 if let Err(reason) = wire::push_frame(&mut out, &setup) {
+                    let mut child = child;
+                    reap(&mut child, true);
                     self.break_pool(reason);
                     return false;
                 }
@@ -622,10 +652,10 @@ impl Manager {
     /// is there now, and a reply that crossed the kill for a deadline (or a death
     /// right after it) must win over that kill, so that a task that finished is
     /// never reported lost, nor run again.
+    ///
+    /// The start-up frames count too: a worker killed as a late starter may have
+    /// become ready (and started a task) just before the kill.
     fn drain_replies(&mut self, worker: &mut Worker) {
-        if worker.phase != Phase::Ready {
-            return;
-        }
         loop {
             match (&worker.stream).read(&mut self.scratch) {
                 Ok(0) => break,
@@ -639,16 +669,22 @@ impl Manager {
         while let Parsed::Frame { len } = wire::next_frame(&inbuf[consumed..]) {
             let payload = &inbuf[consumed + HEADER..consumed + HEADER + len];
             consumed += HEADER + len;
-            let Ok(ToParent::Reply {
-                id,
-                micros,
-                outcome,
-            }) = postcard::from_bytes(payload)
-            else {
-                break;
-            };
-            if settle_reply(&self.shared, worker, (id, micros), outcome).is_err() {
-                break;
+            match (worker.phase, postcard::from_bytes(payload)) {
+                (Phase::Hello, Ok(ToParent::Hello { .. })) => worker.phase = Phase::Setup,
+                (Phase::Setup, Ok(ToParent::Ready)) => worker.phase = Phase::Ready,
+                (
+                    Phase::Ready,
+                    Ok(ToParent::Reply {
+                        id,
+                        micros,
+                        outcome,
+                    }),
+                ) => {
+                    if settle_reply(&self.shared, worker, (id, micros), outcome).is_err() {
+                        break;
+                    }
+                }
+                _ => break,
             }
         }
     }
@@ -781,18 +817,22 @@ impl Manager {
             }
             return;
         }
-        let killed_while_starting =
-            matches!(exit, Exit::Gone) && signal.is_some() || matches!(exit, Exit::LateStart);
+        let killed_while_starting = matches!(exit, Exit::Gone) && signal.is_some();
+        let late_among_ready = matches!(exit, Exit::LateStart);
         if worker.phase != Phase::Ready
             && !planned
-            && killed_while_starting
-            && self.start_failures + 1 < START_ATTEMPTS
+            && (late_among_ready
+                || killed_while_starting && self.start_failures + 1 < START_ATTEMPTS)
         {
             // Killed from outside (or by us, late) before it was ready: no task started
             // on it (it runs none before `Ready`, invariant 4), so all go back, in
             // order, and a replacement starts. Only a start-up that keeps failing
             // breaks the pool.
-            self.start_failures += 1;
+            // A slow start among ready workers says nothing about whether workers
+            // can start: it does not count toward breaking the pool.
+            if killed_while_starting {
+                self.start_failures += 1;
+            }
             counters.failed_starts.fetch_add(1, Ordering::Relaxed);
             for job in jobs.into_iter().rev() {
                 state.queue.push_front(job);
@@ -804,6 +844,7 @@ impl Manager {
         }
         if worker.phase != Phase::Ready && !planned {
             drop(state);
+            counters.failed_starts.fetch_add(1, Ordering::Relaxed);
             let status = match (signal, exit_code) {
                 (Some(s), _) => format!("killed by signal {s}"),
                 (None, Some(c)) => format!("exit code {c}"),

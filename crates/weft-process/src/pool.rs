@@ -146,7 +146,9 @@ pub struct Stats {
 ///   (for example through the `ctrlc` or `signal-hook` crate), never inside an async
 ///   signal handler itself: both take locks and wait for a thread. Programs a task
 ///   starts inherit the ignored `SIGINT`. Ctrl-Z likewise stops only the parent:
-///   its workers finish the task at hand, then wait.
+///   its workers finish the task at hand, then wait. (Being a background process
+///   group, a worker that prints to a terminal set to `stty tostop` is stopped;
+///   give the pool a `timeout` in such a setting.)
 /// - Ctrl-C as `KeyboardInterrupt`, opt-in: a pool built with
 ///   [`cancel_on_interrupt`](ProcessPoolBuilder::cancel_on_interrupt) ends at the first
 ///   `SIGINT` as with [`terminate_workers`](Self::terminate_workers), so a thread

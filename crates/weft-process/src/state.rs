@@ -157,6 +157,17 @@ impl Shared {
         self.wake();
     }
 
+    /// Whether the pool is over: broken, or shut down with nothing left to run and
+    /// no worker left.
+    pub(crate) fn is_finished(&self) -> bool {
+        let state = self.lock();
+        state.broken.is_some()
+            || state.shutdown
+                && state.queue.is_empty()
+                && self.counters.alive.load(Ordering::Relaxed) == 0
+                && self.counters.running.load(Ordering::Relaxed) == 0
+    }
+
     /// Wakes the manager; never blocks (invariant 6).
     pub(crate) fn wake(&self) {
         self.wake.wake();

@@ -39,6 +39,10 @@ fn main() {
             retries_run_out,
         ),
         (
+            "a_retry_amid_a_backlog_holds_nothing_up",
+            retry_amid_backlog,
+        ),
+        (
             "terminate_kills_a_worker_that_ignores_sigterm",
             terminate_escalates,
         ),
@@ -310,24 +314,54 @@ fn retries_run_out() {
     let _ = std::fs::remove_file(runs);
 }
 
-/// Ignores SIGTERM, then sleeps for ever.
-fn deaf_to_sigterm(_: ()) -> u8 {
+/// `n * n`, except that item 500 aborts its worker the first time (noted at `path`).
+fn square_or_die_once((n, path): (u64, String)) -> u64 {
+    if n == 500 && !std::path::Path::new(&path).exists() {
+        std::fs::write(&path, b"died").unwrap();
+        std::process::abort();
+    }
+    n * n
+}
+
+fn retry_amid_backlog() {
+    let once = marker("backlog-once");
+    let pool = ProcessPool::builder()
+        .max_workers(2)
+        .retries(1)
+        .build()
+        .unwrap();
+    let path = once.to_string_lossy().into_owned();
+    let items = (0..1_000u64).map(|n| (n, path.clone()));
+    let results: Vec<u64> = pool
+        .map(square_or_die_once, items)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(results, (0..1_000u64).map(|n| n * n).collect::<Vec<_>>());
+    assert!(once.exists(), "item 500 did die once");
+    let _ = std::fs::remove_file(once);
+}
+
+/// Ignores SIGTERM, says so in the marker file at `path`, then sleeps for ever.
+fn deaf_to_sigterm(path: String) -> u8 {
     // SAFETY: setting a signal's disposition to SIG_IGN touches no memory.
     unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
+    std::fs::write(path, b"deaf").unwrap();
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }
 }
 
 fn terminate_escalates() {
+    let deaf_now = marker("deaf");
     let pool = pool(1);
-    let deaf = pool.submit(deaf_to_sigterm, ()).unwrap();
-    eventually("the task runs", || pool.stats().running >= 1);
-    // Not a measurement: only so that the task has set its disposition first.
-    std::thread::sleep(Duration::from_millis(50));
+    let deaf = pool
+        .submit(deaf_to_sigterm, deaf_now.to_string_lossy().into_owned())
+        .unwrap();
+    eventually("the task ignores SIGTERM", || deaf_now.exists());
     pool.terminate_workers(); // SIGTERM, then SIGKILL after a second
     assert_eq!(deaf.result(), Err(TaskError::Cancelled));
     assert_eq!(pool.stats().workers_alive, 0);
+    let _ = std::fs::remove_file(deaf_now);
 }
 
 fn terminate_and_kill() {

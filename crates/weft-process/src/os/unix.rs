@@ -87,6 +87,10 @@ pub(crate) fn worker_stream() -> Option<UnixStream> {
     if let Ok(null) = std::fs::File::open("/dev/null") {
         // SAFETY: both descriptors are open; fd 0 becomes /dev/null.
         unsafe { libc::dup2(null.as_raw_fd(), 0) };
+    } else {
+        // SAFETY: fd 0 is the socket's other copy, owned by nothing in this process;
+        // closed, programs a task starts cannot keep the socket open.
+        unsafe { libc::close(0) };
     }
     // SAFETY: `fd` was made just above as a copy of the socket the parent made for
     // this process alone, and nothing else in this process owns it.
@@ -133,10 +137,9 @@ pub(crate) fn signal(child: &mut Child, signal: i32) {
         // SAFETY: `kill` takes a pid and a signal number and touches no memory. The
         // worker is unreaped, so neither its pid nor its process group id (the same
         // number, `spawn_worker`) can have been reused for another process.
-        if unsafe { libc::kill(-pid, signal) } == -1 {
-            // SAFETY: as above; the group is gone only if the worker left it.
-            unsafe { libc::kill(pid, signal) };
-        }
+        unsafe { libc::kill(-pid, signal) };
+        // SAFETY: as above. The worker itself too, in case it left its group.
+        unsafe { libc::kill(pid, signal) };
     }
 }
 
