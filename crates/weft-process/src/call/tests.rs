@@ -1,7 +1,7 @@
 use super::*;
 
 /// The panic hook is process-wide: the tests that install it take turns.
-static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static HOOK: weft_shim::sync::Mutex<()> = weft_shim::sync::Mutex::new(());
 
 fn double(n: u64) -> u64 {
     n * 2
