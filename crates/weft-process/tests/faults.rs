@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use weft::executor::TaskError;
 use weft::process::{ProcessPool, SubmitError};
 
-use common::{Case, children_of, eventually, is_dead, kill, marker};
+use common::{Case, children_of, eventually, is_dead, kill, marker, note};
 
 /// Set right after `init()`, which never returns in a worker: true in the parent only.
 static PARENT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -485,14 +485,7 @@ fn parents_marker(name: &str) -> std::path::PathBuf {
 
 /// An initializer that notes its worker's pid, then waits for the parent's gate.
 fn gated_initializer() {
-    use std::io::Write;
-    let mut pids = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(parents_marker("init-pids"))
-        .unwrap();
-    writeln!(pids, "{}", std::process::id()).unwrap();
-    drop(pids);
+    note(parents_marker("init-pids"), &std::process::id().to_string());
     wait_for_file(parents_marker("init-gate").to_string_lossy().into_owned());
 }
 
@@ -703,13 +696,7 @@ fn long_task_among_short_ones() {
 
 /// Appends a line to the marker file at `path`, then exits with code 3.
 fn note_then_exit(path: String) -> u64 {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    file.write_all(b"ran\n").unwrap();
+    note(path, "ran");
     std::process::exit(3)
 }
 
@@ -946,14 +933,7 @@ fn open_bad_frame(_: ()) -> u64 {
 
 /// Notes each run in the marker file at `path`; on the first, completes the bad frame.
 fn note_and_finish(path: String) -> u64 {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .unwrap();
-    file.write_all(b"ran\n").unwrap();
-    drop(file);
+    note(&path, "ran");
     if std::fs::read_to_string(&path).unwrap().lines().count() == 1 {
         write_fd3(&[0u8; 4096]);
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use weft::executor::TaskError;
 use weft::process::{ProcessPool, SubmitError, WhenFull};
 
-use common::{Case, eventually, marker};
+use common::{Case, eventually, marker, note};
 
 fn main() {
     weft::process::init();
@@ -262,14 +262,7 @@ fn retries() {
 
 /// Notes its worker's pid in the marker file at `path`, then dies.
 fn note_and_abort(path: String) -> u8 {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    writeln!(file, "{}", std::process::id()).unwrap();
-    drop(file);
+    note(path, &std::process::id().to_string());
     std::process::abort()
 }
 

@@ -131,6 +131,18 @@ pub(crate) fn marker(name: &str) -> PathBuf {
     path
 }
 
+/// Appends `line` and a newline to the file at `path` (made if missing): how a task
+/// in a worker leaves a trace the test can read.
+pub(crate) fn note(path: impl AsRef<std::path::Path>, line: &str) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    writeln!(file, "{line}").unwrap();
+}
+
 /// Sends `signal` to `pid`.
 pub(crate) fn kill(pid: u32, signal: i32) {
     // SAFETY: `kill` takes a pid and a signal number and touches no memory.
