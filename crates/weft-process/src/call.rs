@@ -45,9 +45,11 @@ fn anchor_object() -> Option<&'static Range<usize>> {
 /// be told: either way a worker could not be trusted to find it.
 fn portable_offset(addr: usize) -> Result<u64, String> {
     let anchor = anchor as fn() as usize;
+    static ANCHOR_BASE: OnceLock<Option<usize>> = OnceLock::new();
     let same = match anchor_object() {
         Some(object) => Some(object.contains(&addr)),
-        None => crate::os::object_base(anchor)
+        None => ANCHOR_BASE
+            .get_or_init(|| crate::os::object_base(anchor))
             .zip(crate::os::object_base(addr))
             .map(|(a, b)| a == b),
     };
@@ -93,10 +95,7 @@ impl Call {
         A: DeserializeOwned,
         R: Serialize,
     {
-        Ok(Self {
-            func: portable_offset(f as usize)?,
-            trampoline: portable_offset(trampoline::<A, R> as Trampoline as usize)?,
-        })
+        Self::pair(f as usize, trampoline::<A, R>)
     }
 
     /// A call of `f` on each item of a `Vec<A>`: the worker replies with an encoded
@@ -110,10 +109,7 @@ impl Call {
         A: DeserializeOwned,
         R: Serialize,
     {
-        Ok(Self {
-            func: portable_offset(f as usize)?,
-            trampoline: portable_offset(chunk_trampoline::<A, R> as Trampoline as usize)?,
-        })
+        Self::pair(f as usize, chunk_trampoline::<A, R>)
     }
 
     /// A call of an initializer: no argument, no result.
@@ -122,9 +118,15 @@ impl Call {
     ///
     /// As [`Call::new`].
     pub(crate) fn initializer(f: fn()) -> Result<Self, String> {
+        Self::pair(f as usize, init_trampoline)
+    }
+
+    /// The function at `func` with the trampoline made for its type (invariant 2:
+    /// only the constructors above pair them).
+    fn pair(func: usize, trampoline: Trampoline) -> Result<Self, String> {
         Ok(Self {
-            func: portable_offset(f as usize)?,
-            trampoline: portable_offset(init_trampoline as Trampoline as usize)?,
+            func: portable_offset(func)?,
+            trampoline: portable_offset(trampoline as usize)?,
         })
     }
 

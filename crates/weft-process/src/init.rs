@@ -71,7 +71,7 @@ fn parent_pid(marker: &str) -> Option<u32> {
 /// with more, the marker stays, and a program a task starts sees that its stdin is
 /// not a pool's socket and runs normally.
 fn forget_marker() {
-    let _ = crate::os::remove_env_if_alone(WORKER_ENV);
+    crate::os::remove_env_if_alone(WORKER_ENV);
 }
 
 /// Whether [`init`] ran in this process.

@@ -559,16 +559,7 @@ impl Manager {
 
     /// Reads what the worker's socket has; `false` at end of stream or error.
     fn read_worker(&mut self, i: usize) -> bool {
-        let worker = &mut self.workers[i];
-        loop {
-            match (&worker.stream).read(&mut self.scratch) {
-                Ok(0) => return false,
-                Ok(n) => worker.inbuf.extend_from_slice(&self.scratch[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return false,
-            }
-        }
+        read_available(&mut self.workers[i], &mut self.scratch)
     }
 
     /// Handles every whole frame in worker `i`'s input.
@@ -656,14 +647,7 @@ impl Manager {
     /// The start-up frames count too: a worker killed as a late starter may have
     /// become ready (and started a task) just before the kill.
     fn drain_replies(&mut self, worker: &mut Worker) {
-        loop {
-            match (&worker.stream).read(&mut self.scratch) {
-                Ok(0) => break,
-                Ok(n) => worker.inbuf.extend_from_slice(&self.scratch[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-        }
+        read_available(worker, &mut self.scratch);
         let inbuf = std::mem::take(&mut worker.inbuf);
         let mut consumed = 0;
         while let Parsed::Frame { len } = wire::next_frame(&inbuf[consumed..]) {
@@ -1029,6 +1013,20 @@ fn reap(child: &mut Child, kill: bool) -> (Option<i32>, Option<i32>) {
         }
     };
     status.map_or((None, None), |s| (s.signal(), s.code()))
+}
+
+/// Appends what `worker`'s socket has now to its input, through `scratch`; `false`
+/// at end of stream or on an error (the worker is gone), `true` once it would block.
+fn read_available(worker: &mut Worker, scratch: &mut [u8]) -> bool {
+    loop {
+        match (&worker.stream).read(scratch) {
+            Ok(0) => return false,
+            Ok(n) => worker.inbuf.extend_from_slice(&scratch[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Completes the head task of `worker` with its reply; `Err` if the reply is not for

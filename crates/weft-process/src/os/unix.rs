@@ -265,16 +265,15 @@ pub(crate) fn this_program() -> io::Result<std::path::PathBuf> {
 }
 
 /// Removes `key` from this process's environment if this process has one thread
-/// (the only case in which that is sound); `false` if it had to leave it.
-pub(crate) fn remove_env_if_alone(key: &str) -> bool {
+/// (the only case in which that is sound); otherwise leaves it.
+pub(crate) fn remove_env_if_alone(key: &str) {
     if !single_threaded() {
-        return false;
+        return;
     }
     // SAFETY: this process has one thread, the caller's, so no other thread can read
     // or write the environment meanwhile; and a thread can only be started by this
     // one, which is here.
     unsafe { std::env::remove_var(key) };
-    true
 }
 
 /// Whether this process has exactly one thread (`false` where that cannot be told).
