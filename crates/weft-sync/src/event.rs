@@ -14,14 +14,19 @@
 //!   are one `Acquire` load; `set` with nobody parked is one `fetch_or`; `clear` is one
 //!   CAS (a load if the flag is already clear). A waiter spins briefly before it parks,
 //!   so a set that follows soon costs no park and no unpark: with more than one CPU it
-//!   first checks the flag in a busy loop for a few microseconds (a cross-core hand-off
-//!   is caught there), then `SpinWait` backs off and yields a few times (on one CPU
-//!   the busy loop is skipped and the yields let the setter run). The spin is
-//!   bounded, so a wait nobody ends costs no CPU after it.
+//!   first checks the state in a busy loop for a few microseconds (a cross-core
+//!   hand-off is caught there), then `SpinWait` backs off and yields a few times (on
+//!   one CPU the busy loop is skipped and the yields let the setter run). The spin is
+//!   bounded in count and in time (`raw/spin.rs`: the yields stop after a few tens of
+//!   microseconds, so on a loaded machine, where one `yield_now` may give the CPU away
+//!   for milliseconds, the waiter parks instead of yielding on). What it checks is E8's
+//!   condition, not the flag alone, so a `set` and `clear` that both run while it spins
+//!   are not missed.
 //! - **E2 — a waiter registers with one RMW, under the lock.** It locks, then
-//!   `fetch_or(WAITERS)`. If the previous value had `SET`, it returns at once (the
-//!   event is set; nothing queued). Otherwise it enqueues itself *in the same critical
-//!   section*, tagged with the generation of that previous value.
+//!   `fetch_or(WAITERS)`. If the previous value had `SET`, or a generation other than
+//!   the one its wait began in (E8), it returns at once (a `set` came; nothing
+//!   queued). Otherwise it enqueues itself *in the same critical section*, tagged with
+//!   that generation, which is the previous value's.
 //! - **E3 — `WAITERS` is set whenever a waiter is queued.** It is set by registrations
 //!   (E2) and cleared only under the lock, when the list is empty. So at every unlock a
 //!   non-empty list implies `WAITERS`. It may be set spuriously (a registration that
@@ -54,13 +59,29 @@
 //!   `true` even if the event was cleared before it ran (Python's gh-57711): it was
 //!   notified. A waiter whose deadline passed or whose token fired removes itself under
 //!   the lock; if it was no longer queued, a setter popped it and the wait counts as
-//!   notified (L1). Otherwise it returns whether the flag is set at that moment, and
-//!   clears `WAITERS` if it left the list empty.
+//!   notified (L1). Otherwise it returns whether a `set` came since its wait began
+//!   (E8's condition, read at that moment), and clears `WAITERS` if it left the list
+//!   empty.
 //! - **E7 — memory ordering.** `set`'s `fetch_or` is `Release`; every read of `SET`
 //!   that ends a wait is `Acquire` (the loads and the registering `fetch_or`), and a
 //!   woken waiter synchronises through its `Waiter` flag, stored after the setter's
 //!   `fetch_or`. So whatever a thread did before `set()` happens before any `wait` that
-//!   returns because of it. `clear` orders nothing (`Relaxed`): it publishes no data.
+//!   returns because of it. `clear` orders nothing (`Relaxed`): it publishes no data;
+//!   but being an RMW it continues the release sequence of the `set` before it, so a
+//!   waiter that reads the generation a `clear` wrote (E8) still synchronises with
+//!   that `set`.
+//! - **E8 — a waiter belongs to the generation current when its wait began.** A wait
+//!   reads `state` once at entry: `SET` there ends it at once; otherwise it remembers
+//!   that generation `g`. `clear` moves the generation on only when it turns `SET`
+//!   off, so while `SET` was clear at entry, the generation can differ from `g` later
+//!   only if a `set` came after the entry (and a `clear` after it). Every check a
+//!   waiter makes — each spin, the registering RMW (E2), the exit after a timeout or a
+//!   stop (E6) — therefore asks "`SET`, or a generation other than `g`?", and a queued
+//!   waiter is tagged with `g` itself. So any `set` after a wait began ends that wait
+//!   with `true`, even if `clear` follows at once and the waiter was still spinning
+//!   (not yet queued) through both — CPython's `test_set_and_clear`, which on a loaded
+//!   machine, where the spin can last milliseconds, used to leave such a waiter queued
+//!   in the new generation until the next `set`.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -317,13 +338,26 @@ impl Event {
     /// assert!(event.wait_timeout(Duration::ZERO));
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        if self.is_set() {
+        let entry = self.state.load(Ordering::Acquire);
+        if entry & SET != 0 {
             return true;
         }
         if timeout.is_zero() {
             return false;
         }
-        self.wait_until(deadline_after(timeout), None)
+        self.wait_from(entry, deadline_after(timeout), None)
+    }
+
+    /// [`wait`](Self::wait), calling `on_entry` once the wait has begun (E8), for the
+    /// loom models: a `set` after `on_entry` must end this wait. Exists only in model
+    /// builds (`--cfg weft_loom`).
+    #[cfg(weft_loom)]
+    #[doc(hidden)]
+    pub fn wait_entered(&self, on_entry: impl FnOnce()) {
+        let entry = self.state.load(Ordering::Acquire);
+        on_entry();
+        let outcome = self.wait_from(entry, None, None);
+        debug_assert!(outcome, "an untimed wait ends only when a set came");
     }
 
     /// Blocks until the flag is set, unless `stop` fires first.
@@ -354,44 +388,71 @@ impl Event {
         }
     }
 
-    /// The common wait: `true` if the flag was seen set or a `set` woke this thread.
+    /// The common wait: `true` if the flag was set when the wait began, or a `set`
+    /// came after that (E8).
     fn wait_until(&self, deadline: Option<Instant>, stop: Option<&StopToken>) -> bool {
-        if self.is_set() {
+        self.wait_from(self.state.load(Ordering::Acquire), deadline, stop)
+    }
+
+    /// A wait that read `entry` from `state` when it began (E8): the flag and the
+    /// generation this waiter belongs to.
+    fn wait_from(&self, entry: usize, deadline: Option<Instant>, stop: Option<&StopToken>) -> bool {
+        if entry & SET != 0 {
             return true;
         }
+        let generation = entry & GENERATION_MASK;
         // E1: a short, bounded spin before parking: busy checks while another CPU
-        // may be about to set the flag, then SpinWait's backoff and yields.
+        // may be about to set the flag, then SpinWait's backoff and yields (bounded
+        // by time, so a loaded machine parks sooner instead of yielding for long).
         for _ in 0..busy_checks() {
             spin_loop();
-            if self.is_set() {
+            if self.set_since(generation) {
                 return true;
             }
         }
         let mut spin = SpinWait::new();
         while spin.spin() {
-            if self.is_set() {
+            if self.set_since(generation) {
                 return true;
             }
         }
-        self.wait_slow(deadline, stop)
+        self.wait_slow(generation, deadline, stop)
+    }
+
+    /// Whether the flag is set now, or was set since generation `generation` began
+    /// and then cleared (E8: `clear` moves the generation on only when it turns the
+    /// flag off). `Acquire`: the value read was written by the `set`, or by a `clear`
+    /// whose RMW continues that `set`'s release sequence (E7).
+    fn set_since(&self, generation: usize) -> bool {
+        Self::set_in(self.state.load(Ordering::Acquire), generation)
+    }
+
+    /// [`set_since`](Self::set_since) on a state word already read.
+    fn set_in(state: usize, generation: usize) -> bool {
+        state & SET != 0 || state & GENERATION_MASK != generation
     }
 
     #[cold]
-    fn wait_slow(&self, deadline: Option<Instant>, stop: Option<&StopToken>) -> bool {
+    fn wait_slow(
+        &self,
+        generation: usize,
+        deadline: Option<Instant>,
+        stop: Option<&StopToken>,
+    ) -> bool {
         if stop.is_some_and(StopToken::is_stopped) {
-            return self.is_set();
+            return self.set_since(generation);
         }
         let mut queue = self.queue.lock();
-        // E2: register with one RMW; it also reads the flag.
+        // E2: register with one RMW; it also reads the flag and the generation.
         let prev = self.state.fetch_or(WAITERS, Ordering::Acquire);
-        if prev & SET != 0 {
+        if Self::set_in(prev, generation) {
             if prev & WAITERS == 0 {
                 // We set WAITERS with nobody queued (E3 lets us undo it under the lock).
                 self.state.fetch_and(!WAITERS, Ordering::Relaxed);
             }
             return true;
         }
-        let generation = prev & GENERATION_MASK;
+        // E8: `prev`'s generation is the one this wait began in.
         queue.enter(generation);
         match queue.park_on(|q| &mut q.waiters, deadline, stop) {
             WakeReason::Notified => true,
@@ -402,7 +463,7 @@ impl Event {
                     self.state.fetch_and(!WAITERS, Ordering::Relaxed);
                 }
                 drop(queue);
-                self.is_set()
+                self.set_since(generation)
             }
         }
     }

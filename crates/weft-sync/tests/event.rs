@@ -118,6 +118,67 @@ fn set_and_clear_waiters_return_true() {
     });
 }
 
+/// CPython test_set_and_clear under CPU load (E8): with a busy thread on every core,
+/// a waiter may still be in its spin phase (each `yield_now` can then last
+/// milliseconds) when `set(); clear();` both run. It began its wait before the `set`,
+/// so it must return `true`; before E8 it registered in the generation the `clear`
+/// started and slept until a next `set` (here: until its timeout, so `false`).
+#[test]
+fn set_and_clear_under_cpu_load_wakes_every_waiter() {
+    const N: usize = 5;
+    const ROUNDS: usize = 5;
+    /// Only reached when a waiter missed the `set`.
+    const MISSED: Duration = Duration::from_secs(5);
+    watchdog(|| {
+        let busy_threads = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+        let stop_busy = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for _ in 0..busy_threads {
+                s.spawn(|| {
+                    while !stop_busy.load(Ordering::Relaxed) {
+                        std::hint::spin_loop();
+                    }
+                });
+            }
+            let mut missed = 0;
+            for _ in 0..ROUNDS {
+                let event = Event::new();
+                let arrived = AtomicUsize::new(0);
+                let results = std::thread::scope(|s| {
+                    let waiters: Vec<_> = (0..N)
+                        .map(|_| {
+                            s.spawn(|| {
+                                arrived.fetch_add(1, Ordering::SeqCst);
+                                event.wait_timeout(MISSED)
+                            })
+                        })
+                        .collect();
+                    while arrived.load(Ordering::SeqCst) < N {
+                        std::thread::yield_now();
+                    }
+                    // Each waiter has counted itself in; the few instructions from there
+                    // into `wait_timeout` have all but surely run after a short sleep
+                    // (CPython sleeps longer; here a short one keeps the waiters in the
+                    // spin phase that used to miss the set).
+                    std::thread::sleep(Duration::from_millis(5));
+                    event.set();
+                    event.clear();
+                    waiters
+                        .into_iter()
+                        .map(|w| w.join().unwrap())
+                        .collect::<Vec<_>>()
+                });
+                missed += results.iter().filter(|woken| !**woken).count();
+            }
+            stop_busy.store(true, Ordering::Relaxed);
+            assert_eq!(
+                missed, 0,
+                "waiters that began before set(); clear(); missed the set"
+            );
+        });
+    });
+}
+
 /// A waiter that times out leaves; a later `set` still reaches a waiter that stayed.
 #[test]
 fn timed_out_waiter_does_not_swallow_a_later_set() {

@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::ptr;
 
 use weft_shim::sync::Arc;
+use weft_shim::time::{Duration, Instant};
 
 use super::deque::{Steal, Worker};
 use super::job::InlineJob;
@@ -212,12 +213,17 @@ impl WorkerThread {
         }
     }
 
-    /// A short bounded search before sleeping; `true` if work appeared.
+    /// A short bounded search before sleeping; `true` if work appeared. Bounded in
+    /// count and, for the yields, in time (S6): on a loaded machine one `yield_now`
+    /// can give the CPU away for milliseconds, and 32 of them kept an idle worker off
+    /// its sleep (and its CPU from others) for far longer than a park costs.
     fn spin_for_work(&self) -> bool {
         // None under loom or shuttle: every spin is a scheduling point to explore, and a
         // job that appears while searching is caught by the sleep re-check (S1) anyway.
         const BUSY_ROUNDS: u32 = if weft_shim::IS_MODEL { 0 } else { 10 };
         const YIELD_ROUNDS: u32 = if weft_shim::IS_MODEL { 0 } else { 32 };
+        const YIELD_BUDGET: Duration = Duration::from_micros(50);
+        let mut yields_began = None;
         for round in 0..BUSY_ROUNDS + YIELD_ROUNDS {
             if self.registry.has_work() {
                 return true;
@@ -227,6 +233,10 @@ impl WorkerThread {
                     weft_shim::hint::spin_loop();
                 }
             } else {
+                let began = *yields_began.get_or_insert_with(Instant::now);
+                if round > BUSY_ROUNDS && began.elapsed() >= YIELD_BUDGET {
+                    return false;
+                }
                 weft_shim::thread::yield_now();
             }
         }

@@ -2,6 +2,7 @@
 //! returns true), clear racing a parked waiter, and a late set after a clear (E5).
 
 use loom::sync::Arc;
+use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
 use weft_shim::time::Duration;
 use weft_sync::{Event, StopToken};
@@ -106,5 +107,30 @@ fn late_set_does_not_wake_a_waiter_after_clear() {
         );
         setter.join().unwrap();
         let _ = early.join().unwrap();
+    });
+}
+
+/// E8: a `set` then `clear` that both run after a wait began, while the waiter may
+/// still be spinning (not yet queued), must end that wait. Before E8 the waiter
+/// registered in the generation the `clear` started and slept until a next `set`
+/// (loom reports the deadlock). `entered` is stored once the wait has read its
+/// entry state; the setter starts only after seeing it.
+#[test]
+fn set_and_clear_while_the_waiter_spins() {
+    model(|| {
+        let event = Arc::new(Event::new());
+        let entered = Arc::new(AtomicBool::new(false));
+        let waiter = {
+            let event = Arc::clone(&event);
+            let entered = Arc::clone(&entered);
+            thread::spawn(move || event.wait_entered(|| entered.store(true, Ordering::Release)))
+        };
+        while !entered.load(Ordering::Acquire) {
+            thread::yield_now();
+        }
+        event.set();
+        event.clear();
+        waiter.join().unwrap();
+        assert!(!event.is_set());
     });
 }
