@@ -24,13 +24,10 @@ const CANCELLED: u8 = 1 << 2;
 const FAILED: u8 = 1 << 3;
 /// The `Future` handle was dropped.
 const HANDLE_DROPPED: u8 = 1 << 4;
-/// `cancel` was called while the task ran: its stop token fires, and unless the task
-/// had already returned (`RETURNED`), the future completes as cancelled.
-const CANCEL_REQUESTED: u8 = 1 << 5;
-/// The running task returned (or panicked): a later `cancel` changes nothing. Set and
-/// read with `CANCEL_REQUESTED` on the one atomic, so exactly one of "the cancel came
-/// first" and "the task had returned first" holds.
-const RETURNED: u8 = 1 << 6;
+/// [`Future::request_stop`] was called before the future was done: the task's stop
+/// token fires (at once if it exists, else as soon as it is made). It changes no
+/// outcome: the task decides its own.
+const STOP_REQUESTED: u8 = 1 << 5;
 /// The outcome is decided and stored; callbacks may still be running. Set (with
 /// `CANCELLED` or `FAILED`) before the callbacks, so that inside one the future
 /// already reads as done, as in Python (state `FINISHED` before callbacks). `DONE`
@@ -106,21 +103,31 @@ impl<T> Shared<T> {
         self.state.fetch_or(CLAIMED, Ordering::AcqRel) & CLAIMED == 0
     }
 
-    /// The runner's task returned: `true` if a `cancel` came while it ran, so the
-    /// future must complete as cancelled whatever the task returned.
-    pub(crate) fn finish_run(&self) -> bool {
-        self.state.fetch_or(RETURNED, Ordering::AcqRel) & CANCEL_REQUESTED != 0
-    }
-
-    /// The task's stop token, made on first use; already stopped if `cancel` asked.
+    /// The task's stop token, made on first use; already stopped if
+    /// [`Future::request_stop`] asked.
     pub(crate) fn stop_token(&self) -> StopToken {
         let mut slot = self.stop.lock();
         let token = slot.get_or_insert_with(StopToken::new).clone();
         drop(slot);
-        if self.state() & CANCEL_REQUESTED != 0 {
+        if self.state() & STOP_REQUESTED != 0 {
             token.stop();
         }
         token
+    }
+
+    /// Asks the task to stop (its token fires); `false` if the future was done
+    /// already. Either this sees the token in its slot and fires it, or
+    /// `stop_token` makes the token after this set `STOP_REQUESTED` and fires it
+    /// there: the slot's lock orders the two.
+    pub(crate) fn request_stop(&self) -> bool {
+        let previous = self.state.fetch_or(STOP_REQUESTED, Ordering::AcqRel);
+        if previous & (DONE | RESOLVED) != 0 {
+            return false;
+        }
+        if let Some(token) = &*self.stop.lock() {
+            token.stop();
+        }
+        true
     }
 
     /// Stores the result, runs the callbacks, publishes `DONE`, wakes every waiter.
@@ -249,10 +256,10 @@ fn run_callback<T>(callback: Callback<T>, result: &Result<T, TaskError>) {
 /// - An exception is an `Err` value, never a panic in the waiting thread.
 /// - Waiting inside a pool task helps: the waiting worker runs other queued tasks, so
 ///   a task that submits another and waits for it cannot deadlock the pool.
-/// - [`cancel`](Self::cancel) on a running task returns `false` (as in Python) but
-///   also fires the task's [`StopToken`], so a task in a stop-aware wait ends early,
-///   and the future then completes as [`TaskError::Cancelled`] whatever the task
-///   returned (Python lets the task finish and keeps its result).
+/// - [`cancel`](Self::cancel) keeps Python's contract exactly (`true` only before the
+///   task starts; a running task keeps its result). Beyond Python,
+///   [`request_stop`](Self::request_stop) asks a running task to stop through its
+///   [`StopToken`]; the task decides its own outcome.
 /// - A failed future dropped without anyone reading its error is reported (to the
 ///   hook set with [`set_unobserved_failure_hook`](crate::set_unobserved_failure_hook),
 ///   by default a line on stderr), like asyncio's "exception was never retrieved".
@@ -476,11 +483,12 @@ impl<T> Future<T> {
         state & CLAIMED != 0 && state & (DONE | RESOLVED | CANCELLED) == 0
     }
 
-    /// Whether the future is done and cancelled: cancelled before its task started,
-    /// or asked to stop by [`cancel`](Self::cancel) while it ran and since finished.
-    /// Whenever it returns `true`, [`done`](Self::done) does too, and the result is
-    /// [`TaskError::Cancelled`]. A running task asked to stop is not cancelled yet: it
-    /// is [`running`](Self::running) until it returns.
+    /// Whether the future was cancelled: a [`cancel`](Self::cancel) returned `true`,
+    /// or a shutdown with `cancel_futures` cancelled it before it ran. Whenever it
+    /// returns `true`, [`done`](Self::done) does too, and the result is
+    /// [`TaskError::Cancelled`]. A task asked to stop with
+    /// [`request_stop`](Self::request_stop) is not cancelled: it completes with what
+    /// it returns.
     ///
     /// # Examples
     ///
@@ -516,21 +524,20 @@ impl<T> Future<T> {
         self.shared.state() & FAILED != 0
     }
 
-    /// Cancels the task: at once if it has not started, else when it returns.
+    /// Cancels the task if it has not started: Python's `Future.cancel()`.
     ///
     /// - **Not started:** the task will never run; the future completes as
     ///   [`TaskError::Cancelled`] before `cancel` returns, which returns `true`.
-    /// - **Running:** returns `false` (as Python does: the task cannot be interrupted)
-    ///   but fires the task's [`StopToken`] (see [`stop_token`](crate::stop_token)), so
-    ///   a stop-aware wait inside it (`get_stoppable`, `wait_stoppable`, ...) returns
-    ///   early; and when the task returns, the future completes as
-    ///   [`TaskError::Cancelled`] **whatever the task returned** (its value is
-    ///   dropped, a panic is not reported). Until then the future is
-    ///   [`running`](Self::running), not [`cancelled`](Self::cancelled).
-    /// - **Done:** returns `true` if it was cancelled, `false` otherwise; nothing
-    ///   changes. A cancel that races with the task's return is decided by one atomic
-    ///   step: either the task had returned (its result stands) or the cancel came
-    ///   first (the result is `Cancelled`).
+    /// - **Running or done:** returns `false` and changes nothing: a running task
+    ///   goes on, and its future completes with what it returns (as in Python). To
+    ///   ask a running task to stop, use [`request_stop`](Self::request_stop).
+    /// - **Cancelled already:** returns `true` again.
+    ///
+    /// So [`cancelled`](Self::cancelled) is `true` exactly when a `cancel` returned
+    /// `true` (or [`ThreadPool::shutdown`](crate::ThreadPool::shutdown) with
+    /// `cancel_futures` cancelled it). A cancel that races the task's start is decided
+    /// by one atomic step on the future's state: either the task was claimed to run
+    /// first (`false`) or the cancel came first (`true`, and the task never runs).
     ///
     /// A cancelled future is not a failure: dropping it unread reports nothing to the
     /// [unobserved-failure hook](crate::set_unobserved_failure_hook), and
@@ -546,57 +553,79 @@ impl<T> Future<T> {
     /// let pool = ThreadPool::builder().max_workers(1).build()?;
     /// let gate = Arc::new(Event::new());
     /// let g = Arc::clone(&gate);
-    /// let busy = pool.submit(move || g.wait())?; // occupies the only worker
+    /// let busy = pool.submit(move || {
+    ///     g.wait();
+    ///     "kept"
+    /// })?; // occupies the only worker
     /// let queued = pool.submit(|| "never runs")?;
     /// assert!(queued.cancel());
+    /// while !busy.running() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(!busy.cancel()); // running: cancel changes nothing...
     /// gate.set();
     /// assert_eq!(queued.result(), Err(TaskError::Cancelled));
-    /// busy.result()?;
+    /// assert!(!busy.cancelled());
+    /// assert_eq!(busy.result()?, "kept"); // ...and the task's value stands
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    pub fn cancel(&self) -> bool {
+        let shared = &self.shared;
+        // Only a future nobody claimed can be cancelled; `STOP_REQUESTED` may be set.
+        let mut state = shared.state();
+        loop {
+            if state & CANCELLED != 0 {
+                return true;
+            }
+            if state & (CLAIMED | DONE | RESOLVED) != 0 {
+                return false;
+            }
+            match shared.state.compare_exchange_weak(
+                state,
+                state | CLAIMED | CANCELLED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    shared.complete(Err(TaskError::Cancelled));
+                    return true;
+                }
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Asks the task to stop, cooperatively: its [`StopToken`] (see
+    /// [`stop_token`](crate::stop_token)) fires, so a stop-aware wait inside it
+    /// (`get_stoppable`, `wait_stoppable`, `result_stoppable`, ...) returns early and
+    /// a loop that checks [`StopToken::is_stopped`] can end. This goes beyond Python,
+    /// whose running tasks cannot be asked anything.
     ///
-    /// A running task that waits in a stop-aware form ends early, as `Cancelled`:
+    /// It decides no outcome: the task returns what it chooses (a value, or an error
+    /// it returns), and the future completes with that. A task that ignores its token
+    /// runs to the end as usual. Returns `true` if the request was delivered: the task
+    /// is running (its token fires now) or has not started (its token is already
+    /// fired when it starts, unless [`cancel`](Self::cancel) keeps it from starting);
+    /// `false` if the future was already done.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use weft::executor::{stop_token, TaskError, ThreadPool};
+    /// use weft::executor::{stop_token, ThreadPool};
     /// use weft::sync::Queue;
     ///
     /// let pool = ThreadPool::builder().max_workers(1).build()?;
     /// let jobs = Arc::new(Queue::<u32>::unbounded());
     /// let q = Arc::clone(&jobs);
-    /// let future = pool.submit(move || q.get_stoppable(&stop_token()))?;
-    /// while !future.running() {
-    ///     std::thread::yield_now();
-    /// }
-    /// assert!(!future.cancel()); // running: not cancelled at once...
-    /// assert_eq!(future.result(), Err(TaskError::Cancelled)); // ...but it ends as such
+    /// // The task decides what a stop means: here, "no job came".
+    /// let future = pool.submit(move || q.get_stoppable(&stop_token()).ok())?;
+    /// assert!(future.request_stop());
+    /// assert_eq!(future.result()?, None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn cancel(&self) -> bool {
-        let shared = &self.shared;
-        match shared.state.compare_exchange(
-            0,
-            CLAIMED | CANCELLED,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => {
-                shared.complete(Err(TaskError::Cancelled));
-                true
-            }
-            Err(state) if state & CANCELLED != 0 => true,
-            Err(state) if state & (DONE | RESOLVED | RETURNED) != 0 => false,
-            Err(_) => {
-                let previous = shared.state.fetch_or(CANCEL_REQUESTED, Ordering::AcqRel);
-                if previous & RETURNED == 0
-                    && let Some(token) = &*shared.stop.lock()
-                {
-                    token.stop();
-                }
-                false
-            }
-        }
+    pub fn request_stop(&self) -> bool {
+        self.shared.request_stop()
     }
 
     /// Calls `callback` with the result once the task is done — at once, on this

@@ -7,6 +7,7 @@
 //! | `executor.submit(fn)` | [`ThreadPool::submit`] → `Result<Future<T>, SubmitError>` |
 //! | `future.result()` / `result(timeout)` | [`Future::result`] / [`Future::result_timeout`] |
 //! | `future.cancel()` / `done()` / `running()` / `cancelled()` | the same names on [`Future`] |
+//! | (none) | [`Future::request_stop`]: a cooperative stop for a running task |
 //! | `future.add_done_callback(fn)` | [`Future::add_done_callback`] |
 //! | `executor.shutdown(wait, cancel_futures)` | [`ThreadPool::shutdown`] |
 //! | `executor.map(fn, iterable)` | [`ThreadPool::map`] (lazy, one `Result` per item), [`ThreadPool::map_unordered`] |
@@ -17,14 +18,17 @@
 //!
 //! # Cancellation
 //!
-//! [`Future::cancel`] on a task that has not started completes its future as
-//! [`TaskError::Cancelled`] at once and the task never runs (`cancel` returns `true`).
-//! On a running task it returns `false`, as Python's does, but goes further: it fires
-//! the task's [`StopToken`](weft_sync::StopToken) (the one [`stop_token`] returns inside
-//! the task), so a stop-aware wait in the task returns early, and when the task
-//! returns its future completes as [`TaskError::Cancelled`], whatever it returned.
-//! [`Future::cancelled`] is `true` only once the future is done. A cancelled future is
-//! never reported as an unobserved failure.
+//! [`Future::cancel`] keeps Python's contract: on a task that has not started it
+//! completes the future as [`TaskError::Cancelled`] at once, the task never runs, and
+//! `cancel` returns `true`; on a running or finished task it returns `false` and
+//! changes nothing (the task's result stands). [`Future::cancelled`] is `true` exactly
+//! when a cancel succeeded (or a shutdown with `cancel_futures` cancelled the future).
+//! A cancelled future is never reported as an unobserved failure.
+//!
+//! Beyond Python, [`Future::request_stop`] reaches running work cooperatively: it
+//! fires the task's [`StopToken`](weft_sync::StopToken) (the one [`stop_token`]
+//! returns inside the task), so a stop-aware wait in the task returns early. The task
+//! then decides its own outcome: the future completes with what it returns.
 //!
 //! The pool's sleep/wake and admission protocols are described in
 //! `src/registry/README.md`; loom models in `tests/loom/` check them.

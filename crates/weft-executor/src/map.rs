@@ -34,7 +34,8 @@ type ChunkSlot<R> = Slot<Vec<Result<R, TaskError>>>;
 /// order; made by [`ThreadPool::map`].
 ///
 /// Dropping it before the end cancels the tasks it submitted that have not started
-/// (as Python's `map` iterator does when it is closed); running ones finish.
+/// (as Python's `map` iterator does when it is closed); running ones are asked to stop
+/// ([`Future::request_stop`](crate::Future::request_stop)) and finish.
 #[must_use = "a map is lazy: nothing is submitted until it is iterated"]
 pub struct Map<'pool, I, F, R> {
     pool: &'pool ThreadPool,
@@ -52,7 +53,7 @@ pub struct Map<'pool, I, F, R> {
 /// finish; made by [`ThreadPool::map_unordered`].
 ///
 /// Dropping it before the end cancels the tasks it submitted that have not started;
-/// running ones finish.
+/// running ones are asked to stop and finish.
 #[must_use = "a map is lazy: nothing is submitted until it is iterated"]
 pub struct MapUnordered<'pool, I, F, R> {
     pool: &'pool ThreadPool,
@@ -300,11 +301,19 @@ where
     }
 }
 
+/// A map dropped before its results were read: cancels a task not yet started, and
+/// asks a running one to stop (nobody will read what it returns).
+fn stop_unread<R>(future: &Future<R>) {
+    if !future.cancel() {
+        future.request_stop();
+    }
+}
+
 impl<I, F, R> Drop for Map<'_, I, F, R> {
     fn drop(&mut self) {
         for (slot, _) in &self.in_flight {
             if let Slot::Running(future) = slot {
-                future.cancel();
+                stop_unread(future);
             }
         }
     }
@@ -313,7 +322,7 @@ impl<I, F, R> Drop for Map<'_, I, F, R> {
 impl<I, F, R> Drop for MapUnordered<'_, I, F, R> {
     fn drop(&mut self) {
         for (_, future) in self.slots.iter().flatten() {
-            future.cancel();
+            stop_unread(future);
         }
     }
 }

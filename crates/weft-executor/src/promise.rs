@@ -113,14 +113,16 @@ impl<T: Send> Promise<T> {
         self.shared.as_ref().is_none_or(|shared| shared.is_done())
     }
 
-    /// The work's stop token: [`Future::cancel`] after [`start`](Self::start) fires it.
+    /// The work's stop token: [`Future::request_stop`] fires it.
     ///
     /// # Examples
     ///
     /// ```
     /// let (mut promise, future) = weft::executor::Promise::<()>::new();
     /// assert!(promise.start());
-    /// assert!(!future.cancel()); // running: not cancelled, but asked to stop
+    /// assert!(!future.cancel()); // running: cancel changes nothing
+    /// assert!(!promise.stop_token().is_stopped());
+    /// assert!(future.request_stop()); // a stop is asked for
     /// assert!(promise.stop_token().is_stopped());
     /// promise.complete(Ok(()));
     /// ```

@@ -29,11 +29,10 @@ weft_shim::thread_local! {
 
 /// The [`StopToken`] of the pool task running on this thread.
 ///
-/// [`Future::cancel`](crate::Future::cancel) on a running task fires it, so a task
-/// that waits with the stop-aware forms of `weft::sync` (`get_stoppable`,
-/// `wait_stoppable`, ...) ends early; its future then reports
-/// [`TaskError::Cancelled`](crate::TaskError::Cancelled) whatever the task returns.
-/// Outside a task it returns a token nobody stops.
+/// [`Future::request_stop`](crate::Future::request_stop) fires it, so a task that
+/// waits with the stop-aware forms of `weft::sync` (`get_stoppable`,
+/// `wait_stoppable`, ...) ends early; the task then returns what it chooses, and its
+/// future completes with that. Outside a task it returns a token nobody stops.
 ///
 /// # Examples
 ///
@@ -122,14 +121,6 @@ where
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
     };
     registry.stats.task_finished();
-    if shared.finish_run() {
-        // `cancel` came while it ran: the future reports Cancelled whatever the task
-        // returned. Its value (or panic) is dropped here, after the waiters are
-        // released, and a drop that panics must not take the worker down.
-        shared.complete(Err(TaskError::Cancelled));
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(outcome)));
-        return;
-    }
     shared.complete(outcome.map_err(|panic| TaskError::Panicked {
         message: panic_message(&*panic),
     }));

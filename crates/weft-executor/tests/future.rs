@@ -134,8 +134,7 @@ fn states_through_a_tasks_life() {
 
 // ---------------------------------------------------------------- cancel
 
-/// CPython's test_cancel: pending → cancelled; running and finished → not (beyond
-/// Python, the running one then ends as cancelled: see the tests below).
+/// CPython's test_cancel: pending → cancelled; running and finished → not.
 #[test]
 fn cancel_before_start_succeeds_and_the_task_never_runs() {
     watchdog(|| {
@@ -155,7 +154,7 @@ fn cancel_before_start_succeeds_and_the_task_never_runs() {
         assert!(!busy.cancel(), "a running task is not cancelled");
         assert!(busy.running() && !busy.cancelled() && !busy.done());
         gate.set();
-        assert_eq!(busy.result(), Err(TaskError::Cancelled));
+        assert_eq!(busy.result(), Ok(()), "the running task kept its result");
         assert_eq!(queued.result(), Err(TaskError::Cancelled));
         pool.shutdown(true, false);
         assert_eq!(ran.load(Ordering::SeqCst), 0);
@@ -170,35 +169,11 @@ fn cancel_before_start_succeeds_and_the_task_never_runs() {
     });
 }
 
-/// Beyond Python: `cancel` on a running task fires its stop token, so a task blocked
-/// in a stop-aware wait ends, and its future reports Cancelled.
+/// Python's contract: `cancel` on a running task returns false and changes nothing;
+/// the task's value stands and `cancelled()` stays false. (Before, the task's stop
+/// token fired and the future reported Cancelled although `cancel` said false.)
 #[test]
-fn cancel_of_a_running_task_stops_its_stop_aware_wait() {
-    watchdog(|| {
-        let pool = one_worker();
-        let queue = Arc::new(Queue::<u32>::unbounded());
-        let future = {
-            let queue = Arc::clone(&queue);
-            pool.submit(move || queue.get_stoppable(&stop_token()))
-                .unwrap()
-        };
-        wait_until(|| future.running());
-        assert!(
-            !future.cancel(),
-            "a running task cannot be cancelled at once"
-        );
-        assert_eq!(future.result(), Err(TaskError::Cancelled));
-        // The worker is free again, and the next task's token is fresh.
-        assert_eq!(
-            pool.submit(|| stop_token().is_stopped()).unwrap().result(),
-            Ok(false)
-        );
-    });
-}
-
-/// The cancel may come before the task asks for its token: it still sees it fired.
-#[test]
-fn cancel_reaches_a_token_asked_for_after_the_cancel() {
+fn cancel_of_a_running_task_changes_nothing() {
     watchdog(|| {
         let pool = one_worker();
         let gate = gate();
@@ -209,21 +184,91 @@ fn cancel_reaches_a_token_asked_for_after_the_cancel() {
             pool.submit(move || {
                 g.wait();
                 saw_stop.store(stop_token().is_stopped(), Ordering::SeqCst);
+                "kept"
             })
             .unwrap()
         };
         wait_until(|| future.running());
-        assert!(!future.cancel());
+        assert!(!future.cancel(), "a running task cannot be cancelled");
+        assert!(!future.cancel(), "asking again changes nothing");
+        assert!(future.running() && !future.cancelled());
         gate.set();
-        assert_eq!(future.result(), Err(TaskError::Cancelled));
-        assert!(saw_stop.load(Ordering::SeqCst));
+        future.wait();
+        assert!(future.done() && !future.cancelled() && !future.failed());
+        assert!(!future.cancel(), "a finished future is not cancelled");
+        assert_eq!(future.result(), Ok("kept"));
+        assert!(
+            !saw_stop.load(Ordering::SeqCst),
+            "cancel fires no stop token"
+        );
+    });
+}
+
+/// Beyond Python: `request_stop` on a running task fires its stop token, so a task
+/// blocked in a stop-aware wait ends; the task decides its outcome (here it returns
+/// the wait's error as its value), and the future is not cancelled.
+#[test]
+fn request_stop_ends_a_stop_aware_wait_and_the_task_decides() {
+    watchdog(|| {
+        let pool = one_worker();
+        let queue = Arc::new(Queue::<u32>::unbounded());
+        let future = {
+            let queue = Arc::clone(&queue);
+            pool.submit(move || queue.get_stoppable(&stop_token()))
+                .unwrap()
+        };
+        wait_until(|| future.running());
+        assert!(future.request_stop(), "a running task gets the request");
+        future.wait();
+        assert!(!future.cancelled() && !future.failed());
+        assert!(!future.request_stop(), "a done future gets no request");
+        assert!(matches!(future.result(), Ok(Err(_))));
+        // The worker is free again, and the next task's token is fresh.
+        assert_eq!(
+            pool.submit(|| stop_token().is_stopped()).unwrap().result(),
+            Ok(false)
+        );
+    });
+}
+
+/// The request may come before the task asks for its token, or before the task
+/// starts: the token it then gets is already fired.
+#[test]
+fn request_stop_reaches_a_token_asked_for_later() {
+    watchdog(|| {
+        let pool = one_worker();
+        let busy_gate = gate();
+        let g = busy_gate.event();
+        let busy = pool.submit(move || g.wait()).unwrap();
+        let (started_gate, release_gate) = (gate(), gate());
+        let (started, release) = (started_gate.event(), release_gate.event());
+        let asked_while_running = {
+            pool.submit(move || {
+                started.set();
+                release.wait();
+                stop_token().is_stopped()
+            })
+            .unwrap()
+        };
+        let asked_before_start = pool.submit(|| stop_token().is_stopped()).unwrap();
+        assert!(
+            asked_before_start.request_stop(),
+            "pending: delivered at start"
+        );
+        busy_gate.set();
+        busy.result().unwrap();
+        started_gate.wait();
+        assert!(asked_while_running.request_stop());
+        release_gate.set();
+        assert_eq!(asked_while_running.result(), Ok(true));
+        assert_eq!(asked_before_start.result(), Ok(true));
     });
 }
 
 /// Work a waiting task runs while it helps is not part of that task: it does not see
 /// (and is not stopped by) the waiting task's token.
 #[test]
-fn a_cancelled_tasks_token_does_not_leak_into_work_it_helps_with() {
+fn a_stopped_tasks_token_does_not_leak_into_work_it_helps_with() {
     watchdog(|| {
         let pool = Arc::new(one_worker());
         let gate = gate();
@@ -236,7 +281,7 @@ fn a_cancelled_tasks_token_does_not_leak_into_work_it_helps_with() {
                     g.wait();
                     assert!(
                         stop_token().is_stopped(),
-                        "the test cancels this task first"
+                        "the test asks this task to stop first"
                     );
                     // The deque, top first: the detached job, then `inner`; waiting
                     // on `inner` runs the detached job on this thread first.
@@ -250,9 +295,9 @@ fn a_cancelled_tasks_token_does_not_leak_into_work_it_helps_with() {
                 .unwrap()
         };
         wait_until(|| future.running());
-        assert!(!future.cancel());
+        assert!(future.request_stop());
         gate.set();
-        assert_eq!(future.result(), Err(TaskError::Cancelled));
+        assert_eq!(future.result(), Ok(()));
         pool.shutdown(true, false);
         assert_eq!(*helped_saw_stop.lock().unwrap(), Some(false));
     });
@@ -278,41 +323,25 @@ fn a_future_reads_as_done_inside_its_own_callback() {
     });
 }
 
-/// A task asked to stop that ignores its token still ends as Cancelled: the value it
-/// returns is dropped (once, on the worker), not handed out. Until it returns, the
-/// future is running, neither done nor cancelled; then done and cancelled together.
+/// A task asked to stop that ignores its token runs to its end and its value is
+/// handed out: a stop request decides no outcome.
 #[test]
-fn a_running_task_asked_to_stop_ends_cancelled_whatever_it_returns() {
-    struct Counted(Arc<AtomicUsize>);
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+fn a_running_task_that_ignores_a_stop_keeps_its_value() {
     watchdog(|| {
         let pool = one_worker();
         let gate = gate();
         let g = gate.event();
-        let drops = Arc::new(AtomicUsize::new(0));
-        let future = {
-            let drops = Arc::clone(&drops);
-            pool.submit(move || {
+        let future = pool
+            .submit(move || {
                 g.wait(); // not stop-aware: the task runs to its end
-                Counted(drops)
+                7
             })
-            .unwrap()
-        };
+            .unwrap();
         wait_until(|| future.running());
-        assert!(!future.cancel());
-        assert!(!future.cancel(), "asking again changes nothing");
+        assert!(future.request_stop());
         assert!(future.running() && !future.done() && !future.cancelled());
         gate.set();
-        future.wait();
-        assert!(future.done() && future.cancelled() && !future.running() && !future.failed());
-        assert!(future.cancel(), "a cancelled future reports cancelled");
-        assert!(matches!(future.result(), Err(TaskError::Cancelled)));
-        pool.shutdown(true, false);
-        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        assert_eq!(future.result(), Ok(7));
     });
 }
 
@@ -332,12 +361,10 @@ fn a_cancel_after_the_task_returned_leaves_its_result() {
     });
 }
 
-/// A task asked to stop that then panics is cancelled, not failed: nothing goes to the
-/// unobserved-failure hook when its future is dropped unread, and callbacks see
-/// Cancelled.
+/// A task asked to stop that then panics has failed (the panic is its outcome): its
+/// callbacks see the panic, and `cancelled()` is false.
 #[test]
-fn a_cancelled_running_task_is_not_a_failure_to_report() {
-    common::record_unobserved_failures();
+fn a_stopped_task_that_panics_has_failed() {
     common::quiet_panics("(on purpose)");
     watchdog(|| {
         let pool = one_worker();
@@ -346,7 +373,7 @@ fn a_cancelled_running_task_is_not_a_failure_to_report() {
             let queue = Arc::clone(&queue);
             pool.submit(move || {
                 let got = queue.get_stoppable(&stop_token());
-                panic!("cancelled-running-8c4 (on purpose): {got:?}");
+                panic!("stopped-running-8c4 (on purpose): {got:?}");
             })
             .unwrap()
         };
@@ -354,31 +381,28 @@ fn a_cancelled_running_task_is_not_a_failure_to_report() {
         future.add_done_callback(move |r| tx.send(r.clone().err()).unwrap());
         wait_until(|| future.running());
         assert!(!future.cancel());
-        assert_eq!(rx.recv(), Ok(Some(TaskError::Cancelled)));
+        assert!(future.request_stop());
+        assert!(matches!(rx.recv(), Ok(Some(TaskError::Panicked { .. }))));
         future.wait();
-        assert!(future.cancelled() && !future.failed());
-        drop(future);
-        pool.shutdown(true, false);
-        assert_eq!(common::reported("cancelled-running-8c4"), 0);
+        assert!(!future.cancelled() && future.failed());
+        assert!(matches!(future.result(), Err(TaskError::Panicked { .. })));
     });
 }
 
-/// Racing `cancel` against a task that returns at once: exactly one of "the cancel
-/// came first" (Cancelled) and "the task had returned" (its value) holds, and
-/// `cancelled()` agrees with the result.
+/// Racing `cancel` against the start of a task: exactly one of "the cancel came
+/// first" (Cancelled, the task never ran) and "the task was claimed first" (its
+/// value) holds, and `cancel`'s answer and `cancelled()` agree with the result.
 #[test]
-fn cancel_racing_the_end_of_a_running_task_is_decided_once() {
+fn cancel_racing_the_start_of_a_task_is_decided_once() {
     watchdog(|| {
         let pool = one_worker();
         let (mut cancelled, mut finished) = (0, 0);
         for i in 0..2_000u32 {
             let future = pool.submit(move || i).unwrap();
-            while !future.running() && !future.done() {
-                std::hint::spin_loop();
-            }
-            let _ = future.cancel();
+            let answer = future.cancel();
             future.wait();
             let was_cancelled = future.cancelled();
+            assert_eq!(answer, was_cancelled, "cancel's answer is the outcome");
             match future.result() {
                 Err(TaskError::Cancelled) => {
                     assert!(was_cancelled);

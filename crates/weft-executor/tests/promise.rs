@@ -40,11 +40,13 @@ fn cancel_before_start_wins_and_start_reports_it() {
 }
 
 #[test]
-fn cancel_after_start_fails_but_fires_the_stop_token() {
+fn cancel_after_start_fails_and_request_stop_fires_the_stop_token() {
     let (mut promise, future) = Promise::<u8>::new();
     assert!(promise.start() && promise.start());
     assert!(future.running());
     assert!(!future.cancel());
+    assert!(!promise.stop_token().is_stopped(), "cancel fires no token");
+    assert!(future.request_stop());
     assert!(promise.stop_token().is_stopped());
     promise.complete(Ok(3));
     assert_eq!(future.result(), Ok(3));
