@@ -39,14 +39,14 @@ impl Completions {
     /// key to [`unwatch`](Self::unwatch).
     pub(crate) fn watch<T>(this: &Arc<Self>, index: usize, future: &Future<T>) -> Option<WakerKey> {
         let me = Arc::clone(this);
-        future.shared().add_waker(Box::new(move || me.post(index)))
+        future.inner().add_waker(Box::new(move || me.post(index)))
     }
 
     /// Stops watching `future`: its waker (and the `Arc` of this inbox it holds) goes
     /// now, not when the future completes, which may be much later or never.
     pub(crate) fn unwatch<T>(future: &Future<T>, key: Option<WakerKey>) {
         if let Some(key) = key {
-            future.shared().remove_waker(key);
+            future.inner().remove_waker(key);
         }
     }
 

@@ -8,7 +8,7 @@ use weft_shim::cell::UnsafeCell;
 use weft_shim::sync::Arc;
 use weft_shim::sync::atomic::{AtomicU8, Ordering};
 use weft_shim::time::{Duration, Instant};
-use weft_sync::{Event, Lock, StopToken};
+use weft_sync::{Event, Lock, StopToken, Stopped};
 
 use crate::TaskError;
 use crate::error::report_unobserved;
@@ -28,6 +28,9 @@ const HANDLE_DROPPED: u8 = 1 << 4;
 /// token fires (at once if it exists, else as soon as it is made). It changes no
 /// outcome: the task decides its own.
 const STOP_REQUESTED: u8 = 1 << 5;
+/// The error was read without taking the result ([`Future::exception`], a
+/// [`SharedFuture`](crate::SharedFuture)): nothing to report when the handle drops.
+const ERROR_READ: u8 = 1 << 6;
 /// The outcome is decided and stored; callbacks may still be running. Set (with
 /// `CANCELLED` or `FAILED`) before the callbacks, so that inside one the future
 /// already reads as done, as in Python (state `FINISHED` before callbacks). `DONE`
@@ -250,9 +253,13 @@ fn run_callback<T>(callback: Callback<T>, result: &Result<T, TaskError>) {
 ///
 /// # Differences from Python's `concurrent.futures.Future`
 ///
-/// - [`result`](Self::result) consumes the future and returns the value by move;
-///   `result(timeout=t)` is [`result_timeout`](Self::result_timeout), whose
-///   [`TaskError::TimedOut`] leaves the future pending and usable.
+/// - [`result`](Self::result) consumes the future and returns the value by move (no
+///   `Clone` needed); `result(timeout=t)` is [`result_timeout`](Self::result_timeout),
+///   whose [`TaskError::TimedOut`] leaves the future pending and usable. For Python's
+///   "any number of readers, from any thread", [`shared`](Self::shared) makes a
+///   cloneable [`SharedFuture`](crate::SharedFuture).
+/// - [`exception`](Self::exception) is Python's `exception()`: it waits and takes
+///   nothing; the error also stays readable after `result_timeout` handed it out.
 /// - An exception is an `Err` value, never a panic in the waiting thread.
 /// - Waiting inside a pool task helps: the waiting worker runs other queued tasks, so
 ///   a task that submits another and waits for it cannot deadlock the pool.
@@ -361,14 +368,7 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn result_stoppable(&mut self, stop: &StopToken) -> Result<T, TaskError> {
-        let done = match current_worker() {
-            // A task waiting on a task it queued (on its own deque, where no other
-            // worker may look) must run it: blocking at once deadlocked a one-worker
-            // pool until the token fired.
-            Some(worker) => self.help(worker, Limit::Stop(stop)),
-            None => self.shared.done.wait_stoppable(stop).is_ok(),
-        };
-        if !done {
+        if self.wait_stoppable(stop).is_err() {
             return Err(TaskError::Stopped);
         }
         self.take()
@@ -397,10 +397,156 @@ impl<T> Future<T> {
         self.observed = true;
         let taken = self.shared.result.with_mut(|cell| {
             // SAFETY: `DONE` was observed (Acquire) and the handle is alive, so the
-            // completer no longer touches the cell and only this handle reads it.
-            unsafe { (*cell).take() }
+            // completer no longer touches the cell and only this handle reads it
+            // (`&mut self` excludes the `&self` readers).
+            let cell = unsafe { &mut *cell };
+            match cell {
+                // An error stays readable by `exception` after it was handed out.
+                Some(Err(error)) => Some(Err(error.clone())),
+                _ => cell.take(),
+            }
         });
         taken.unwrap_or(Err(TaskError::AlreadyTaken))
+    }
+
+    /// The stored result, once `DONE` was observed; `None` if a value was taken.
+    fn peek(&self) -> Option<&Result<T, TaskError>> {
+        debug_assert!(self.shared.is_done());
+        // SAFETY: `DONE` was observed (Acquire), so the completer no longer touches the
+        // cell; while `&self` lives no `&mut self` method (`take`) can run, and every
+        // other reader only reads.
+        self.shared.result.with(|cell| unsafe { (*cell).as_ref() })
+    }
+
+    /// The result, cloned: what a [`SharedFuture`](crate::SharedFuture) hands to each
+    /// reader. The caller observed `DONE`.
+    pub(crate) fn read_cloned(&self) -> Result<T, TaskError>
+    where
+        T: Clone,
+    {
+        self.shared.state.fetch_or(ERROR_READ, Ordering::Relaxed);
+        match self.peek() {
+            Some(result) => result.clone(),
+            None => Err(TaskError::AlreadyTaken),
+        }
+    }
+
+    /// The error of a done future, without taking anything; `None` on success. Marks
+    /// the error as read.
+    fn error(&self) -> Option<TaskError> {
+        self.shared.state.fetch_or(ERROR_READ, Ordering::Relaxed);
+        match self.peek() {
+            Some(Err(error)) => Some(error.clone()),
+            // A value, or a value already taken: the task succeeded.
+            Some(Ok(_)) | None => None,
+        }
+    }
+
+    /// Waits for the task and returns its error, or `None` if it succeeded: Python's
+    /// `future.exception()`. It takes nothing: the result can still be read after it,
+    /// and it may be called any number of times. Reading the error counts as
+    /// observing it (nothing is reported when the future is dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::executor::{TaskError, ThreadPool};
+    ///
+    /// let pool = ThreadPool::builder().build()?;
+    /// let ok = pool.submit(|| 1)?;
+    /// assert_eq!(ok.exception(), None);
+    /// assert_eq!(ok.result()?, 1);
+    ///
+    /// let failed = pool.submit(|| -> u8 { panic!("bad input") })?;
+    /// assert!(matches!(failed.exception(), Some(TaskError::Panicked { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn exception(&self) -> Option<TaskError> {
+        self.wait();
+        self.error()
+    }
+
+    /// [`exception`](Self::exception), waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::TimedOut`] if the task was not done in time (Python raises
+    /// `TimeoutError`); the future stays usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| "fine")?;
+    /// assert_eq!(future.exception_timeout(Duration::from_secs(30)), Ok(None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn exception_timeout(&self, timeout: Duration) -> Result<Option<TaskError>, TaskError> {
+        if !self.wait_timeout(timeout) {
+            return Err(TaskError::TimedOut);
+        }
+        Ok(self.error())
+    }
+
+    /// Waits until the task is done unless `stop` fires first, helping the pool if
+    /// called from inside a pool task (as [`result_stoppable`](Self::result_stoppable)).
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`] if the token fired before the task was done.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::sync::StopToken;
+    ///
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| ())?;
+    /// assert_eq!(future.wait_stoppable(&StopToken::new()), Ok(()));
+    /// assert!(future.done());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_stoppable(&self, stop: &StopToken) -> Result<(), Stopped> {
+        if self.shared.is_done() {
+            return Ok(());
+        }
+        let done = match current_worker() {
+            // A task waiting on a task it queued (on its own deque, where no other
+            // worker may look) must run it: blocking at once deadlocked a one-worker
+            // pool until the token fired.
+            Some(worker) => self.help(worker, Limit::Stop(stop)),
+            None => self.shared.done.wait_stoppable(stop).is_ok(),
+        };
+        if done { Ok(()) } else { Err(Stopped) }
+    }
+
+    /// Makes this future readable by many: a cloneable handle whose
+    /// [`result`](crate::SharedFuture::result) every clone may call, each getting a
+    /// clone of the value (or the same error). Python's futures are all like this.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let config = pool.submit(|| String::from("loaded"))?.shared();
+    /// let readers: Vec<_> = (0..3)
+    ///     .map(|_| {
+    ///         let config = config.clone();
+    ///         std::thread::spawn(move || config.result())
+    ///     })
+    ///     .collect();
+    /// for reader in readers {
+    ///     assert_eq!(reader.join().unwrap()?, "loaded");
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shared(self) -> crate::SharedFuture<T>
+    where
+        T: Clone,
+    {
+        crate::SharedFuture::new(self)
     }
 
     /// Waits until the task is done (finished, failed or cancelled), helping the pool
@@ -666,7 +812,7 @@ impl<T> Future<T> {
     }
 
     /// The shared state, for `wait`/`as_completed`.
-    pub(crate) fn shared(&self) -> &Arc<Shared<T>> {
+    pub(crate) fn inner(&self) -> &Arc<Shared<T>> {
         &self.shared
     }
 }
@@ -677,7 +823,7 @@ impl<T> Drop for Future<T> {
             return;
         }
         let previous = self.shared.state.fetch_or(HANDLE_DROPPED, Ordering::AcqRel);
-        if previous & DONE != 0 && previous & FAILED != 0 {
+        if previous & DONE != 0 && previous & FAILED != 0 && previous & ERROR_READ == 0 {
             let taken = self.shared.result.with_mut(|cell| {
                 // SAFETY: `DONE` is set, so the completer is finished with the cell.
                 unsafe { (*cell).take() }

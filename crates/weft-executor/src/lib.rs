@@ -9,6 +9,8 @@
 //! | `future.cancel()` / `done()` / `running()` / `cancelled()` | the same names on [`Future`] |
 //! | (none) | [`Future::request_stop`]: a cooperative stop for a running task |
 //! | `future.add_done_callback(fn)` | [`Future::add_done_callback`] |
+//! | `future.exception()` / `exception(timeout)` | [`Future::exception`] / [`Future::exception_timeout`] (nothing is taken) |
+//! | `future.result()` called again, from many threads | [`Future::shared`] → [`SharedFuture`]: cloneable, each reader gets a clone |
 //! | `executor.shutdown(wait, cancel_futures)` | [`ThreadPool::shutdown`] |
 //! | `executor.map(fn, iterable)` | [`ThreadPool::map`] (lazy, one `Result` per item), [`ThreadPool::map_unordered`] |
 //! | `concurrent.futures.as_completed(fs, timeout)` | [`as_completed`], [`as_completed_timeout`] |
@@ -43,6 +45,7 @@ mod pool;
 mod promise;
 mod registry;
 mod scope;
+mod shared_future;
 mod task;
 mod wait;
 
@@ -56,5 +59,6 @@ pub use map::{Map, MapUnordered};
 pub use pool::ThreadPool;
 pub use promise::Promise;
 pub use scope::Scope;
+pub use shared_future::SharedFuture;
 pub use task::stop_token;
 pub use wait::{AsCompleted, ReturnWhen, Waited, as_completed, as_completed_timeout, wait};

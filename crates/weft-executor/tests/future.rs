@@ -933,3 +933,71 @@ proptest! {
         });
     }
 }
+
+// ---------------------------------------------------------------- exception
+
+/// CPython's test_exception_with_success / _with_timeout: `exception()` waits, is
+/// `None` on success, gives the error on failure, and takes nothing.
+#[test]
+fn exception_waits_and_takes_nothing() {
+    common::quiet_panics("(on purpose)");
+    watchdog(|| {
+        let pool = one_worker();
+        let gate = gate();
+        let g = gate.event();
+        let mut ok = pool
+            .submit(move || {
+                g.wait();
+                3
+            })
+            .unwrap();
+        assert_eq!(
+            ok.exception_timeout(Duration::from_millis(1)),
+            Err(TaskError::TimedOut)
+        );
+        gate.set();
+        assert_eq!(ok.exception(), None);
+        assert_eq!(ok.exception(), None, "again: nothing was taken");
+        assert_eq!(ok.result_timeout(GENEROUS), Ok(3));
+        assert_eq!(
+            ok.exception(),
+            None,
+            "after the value was taken: still a success"
+        );
+
+        let mut failed = pool
+            .submit(|| -> u8 { panic!("exception-7d1 (on purpose)") })
+            .unwrap();
+        let error = failed.exception().expect("the task panicked");
+        assert!(
+            matches!(&error, TaskError::Panicked { message } if message.contains("exception-7d1"))
+        );
+        assert_eq!(failed.exception_timeout(GENEROUS), Ok(Some(error.clone())));
+        assert_eq!(failed.result_timeout(GENEROUS), Err(error.clone()));
+        assert_eq!(failed.exception(), Some(error), "the error stays readable");
+    });
+}
+
+/// An error read through `exception()` was observed: dropping the future reports
+/// nothing. One nobody read is reported, once.
+#[test]
+fn an_error_read_by_exception_is_not_reported_unobserved() {
+    common::record_unobserved_failures();
+    common::quiet_panics("(on purpose)");
+    watchdog(|| {
+        let pool = one_worker();
+        let read = pool
+            .submit(|| -> u8 { panic!("exc-read-e41 (on purpose)") })
+            .unwrap();
+        assert!(read.exception().is_some());
+        drop(read);
+        let unread = pool
+            .submit(|| -> u8 { panic!("exc-unread-e41 (on purpose)") })
+            .unwrap();
+        unread.wait();
+        drop(unread);
+        pool.shutdown(true, false);
+        assert_eq!(common::reported("exc-read-e41"), 0);
+        assert_eq!(common::reported("exc-unread-e41"), 1);
+    });
+}

@@ -1,8 +1,8 @@
 //! Which public types may cross or be shared between threads: checked at compile time.
 
 use weft::executor::{
-    AsCompleted, BuildError, Future, ReturnWhen, SpawnError, SubmitError, TaskError, ThreadPool,
-    ThreadPoolBuilder, UnobservedFailure, Waited, WhenFull,
+    AsCompleted, BuildError, Future, ReturnWhen, SharedFuture, SpawnError, SubmitError, TaskError,
+    ThreadPool, ThreadPoolBuilder, UnobservedFailure, Waited, WhenFull,
 };
 
 fn send<T: Send>() {}
@@ -15,6 +15,8 @@ fn pools_futures_and_errors_are_send_and_sync() {
     send::<ThreadPoolBuilder>();
     send::<Future<u8>>();
     sync::<Future<u8>>();
+    send::<SharedFuture<u8>>();
+    sync::<SharedFuture<u8>>();
     send::<AsCompleted<u8>>();
     send::<Waited>();
     sync::<Waited>();

@@ -31,7 +31,7 @@ fn timed_waits_on_a_long_future_leave_no_wakers() {
             assert_eq!(waited.not_done, [0]);
             assert!(!futures[0].wait_timeout(TINY));
         }
-        assert_eq!(futures[0].shared().waker_count(), 0);
+        assert_eq!(futures[0].inner().waker_count(), 0);
         gate.set();
         let [long] = futures;
         assert_eq!(long.result(), Ok(()));
@@ -49,10 +49,10 @@ fn as_completed_leaves_no_wakers_on_what_it_hands_back_or_drops() {
             assert!(pending.next().is_none() && pending.timed_out());
             remaining = pending.into_remaining();
         }
-        assert_eq!(remaining[0].shared().waker_count(), 0);
+        assert_eq!(remaining[0].inner().waker_count(), 0);
         // Dropped with the future unyielded: the future (still queued in the job)
         // keeps no waker pointing at the dropped iterator's inbox.
-        let shared = Arc::clone(remaining[0].shared());
+        let shared = Arc::clone(remaining[0].inner());
         drop(as_completed_timeout(remaining, TINY));
         assert_eq!(shared.waker_count(), 0);
         gate.set();
@@ -79,7 +79,7 @@ fn timed_waits_inside_a_task_leave_no_wakers() {
                         0
                     );
                 }
-                (long.shared().waker_count(), long)
+                (long.inner().waker_count(), long)
             })
             .unwrap();
         let (count, long) = counted.result().unwrap();
