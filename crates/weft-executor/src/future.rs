@@ -835,6 +835,67 @@ impl<T> Drop for Future<T> {
     }
 }
 
+/// The identity of a [`Future`]: stable for the future's life, shared by the clones of
+/// a [`SharedFuture`](crate::SharedFuture), and never equal for two futures alive at
+/// the same time (an id may be reused once its future and every handle to it are
+/// gone). Made by [`Future::id`].
+///
+/// # Examples
+///
+/// ```
+/// let pool = weft::executor::ThreadPool::builder().build()?;
+/// let (a, b) = (pool.submit(|| 1)?, pool.submit(|| 2)?);
+/// assert_ne!(a.id(), b.id());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FutureId(usize);
+
+impl<T> Future<T> {
+    /// This future's identity: what Python code gets from using the future itself as
+    /// a dict key. `Future` is also `Eq` and `Hash` by this identity, so futures can
+    /// be map keys (`HashMap<Future<T>, Input>`), as in Python's
+    /// `future_to_url[future]`. (Clippy's `mutable_key_type` lint does not know that
+    /// the hash is the identity, which never changes: allow it where futures are keys,
+    /// or keep `(key, future)` pairs, which [`as_completed`](crate::as_completed) hands
+    /// back as pairs.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    ///
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let future = pool.submit(|| 6 * 7)?;
+    /// let id = future.id();
+    /// let mut inputs = HashMap::new();
+    /// inputs.insert(future, "six times seven"); // the future moves; its id does not
+    /// let (future, input) = inputs.into_iter().next().unwrap();
+    /// assert_eq!((future.id(), input), (id, "six times seven"));
+    /// assert_eq!(future.result()?, 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn id(&self) -> FutureId {
+        // The shared state's address: fixed while any handle or the task holds it.
+        FutureId(std::ptr::from_ref::<Shared<T>>(&self.shared).addr())
+    }
+}
+
+impl<T> PartialEq for Future<T> {
+    /// Two futures are equal when they are the same future (see [`Future::id`]).
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl<T> Eq for Future<T> {}
+
+impl<T> std::hash::Hash for Future<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
+
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = if self.cancelled() {

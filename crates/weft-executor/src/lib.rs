@@ -54,11 +54,13 @@ pub use error::{
     BuildError, SpawnError, SubmitError, TaskError, UnobservedFailure, UnobservedFailureHook,
     set_unobserved_failure_hook,
 };
-pub use future::Future;
+pub use future::{Future, FutureId};
 pub use map::{Map, MapUnordered};
 pub use pool::ThreadPool;
 pub use promise::Promise;
 pub use scope::Scope;
 pub use shared_future::SharedFuture;
 pub use task::stop_token;
-pub use wait::{AsCompleted, ReturnWhen, Waited, as_completed, as_completed_timeout, wait};
+pub use wait::{
+    AsCompleted, AsFuture, ReturnWhen, Waited, as_completed, as_completed_timeout, wait,
+};

@@ -6,7 +6,7 @@ use weft_shim::sync::Arc;
 use weft_shim::time::Duration;
 use weft_sync::{StopToken, Stopped};
 
-use crate::{Future, TaskError};
+use crate::{Future, FutureId, TaskError};
 
 /// A cloneable handle to one task's result, which any number of threads may wait for
 /// and read: each [`result`](Self::result) gets a clone of the value, or the same
@@ -129,6 +129,26 @@ impl<T: Clone> SharedFuture<T> {
 }
 
 impl<T> SharedFuture<T> {
+    /// The future behind this handle, for `as_completed` and `wait`.
+    pub(crate) fn future(&self) -> &Future<T> {
+        &self.future
+    }
+
+    /// The identity of the future behind this handle: equal for every clone. See
+    /// [`Future::id`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weft::executor::ThreadPool::builder().build()?;
+    /// let shared = pool.submit(|| ())?.shared();
+    /// assert_eq!(shared.id(), shared.clone().id());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn id(&self) -> FutureId {
+        self.future.id()
+    }
+
     /// Waits for the task and returns its error, or `None` if it succeeded: Python's
     /// `future.exception()`. See [`Future::exception`].
     ///
@@ -334,6 +354,21 @@ impl<T> Clone for SharedFuture<T> {
         Self {
             future: Arc::clone(&self.future),
         }
+    }
+}
+
+impl<T> PartialEq for SharedFuture<T> {
+    /// Clones of one shared future are equal; see [`Future::id`].
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl<T> Eq for SharedFuture<T> {}
+
+impl<T> std::hash::Hash for SharedFuture<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
     }
 }
 

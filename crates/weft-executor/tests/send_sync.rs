@@ -1,8 +1,8 @@
 //! Which public types may cross or be shared between threads: checked at compile time.
 
 use weft::executor::{
-    AsCompleted, BuildError, Future, ReturnWhen, SharedFuture, SpawnError, SubmitError, TaskError,
-    ThreadPool, ThreadPoolBuilder, UnobservedFailure, Waited, WhenFull,
+    AsCompleted, BuildError, Future, FutureId, ReturnWhen, SharedFuture, SpawnError, SubmitError,
+    TaskError, ThreadPool, ThreadPoolBuilder, UnobservedFailure, Waited, WhenFull,
 };
 
 fn send<T: Send>() {}
@@ -17,9 +17,12 @@ fn pools_futures_and_errors_are_send_and_sync() {
     sync::<Future<u8>>();
     send::<SharedFuture<u8>>();
     sync::<SharedFuture<u8>>();
-    send::<AsCompleted<u8>>();
-    send::<Waited>();
-    sync::<Waited>();
+    send::<AsCompleted<Future<u8>>>();
+    send::<AsCompleted<(String, Future<u8>)>>();
+    send::<FutureId>();
+    sync::<FutureId>();
+    send::<Waited<Future<u8>>>();
+    sync::<Waited<Future<u8>>>();
     send::<(ReturnWhen, WhenFull)>();
     sync::<(ReturnWhen, WhenFull)>();
     send::<TaskError>();

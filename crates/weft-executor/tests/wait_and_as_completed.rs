@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,13 +65,20 @@ fn failing_after(pool: &ThreadPool, gate: &Gate) -> Future<u32> {
     .unwrap()
 }
 
-fn sorted(mut waited: Waited) -> Waited {
-    waited.done.sort_unstable();
-    waited.not_done.sort_unstable();
-    waited
+/// The keys of what `wait` found, sorted: the tests pass `(index, &future)` pairs.
+fn sorted<F>(waited: Waited<(usize, F)>) -> Waited<usize> {
+    let keys = |items: Vec<(usize, F)>| {
+        let mut keys: Vec<usize> = items.into_iter().map(|(key, _)| key).collect();
+        keys.sort_unstable();
+        keys
+    };
+    Waited {
+        done: keys(waited.done),
+        not_done: keys(waited.not_done),
+    }
 }
 
-fn waited(done: &[usize], not_done: &[usize]) -> Waited {
+fn waited(done: &[usize], not_done: &[usize]) -> Waited<usize> {
     Waited {
         done: done.to_vec(),
         not_done: not_done.to_vec(),
@@ -90,9 +98,13 @@ fn first_completed() {
         let pool = pool(2);
         let held = gate();
         let quick = gate();
-        let futures = vec![gated(&pool, &held, 1), gated(&pool, &quick, 2)];
+        let futures = [gated(&pool, &held, 1), gated(&pool, &quick, 2)];
         quick.set();
-        let got = sorted(wait(&futures, ReturnWhen::FirstCompleted, None));
+        let got = sorted(wait(
+            futures.iter().enumerate(),
+            ReturnWhen::FirstCompleted,
+            None,
+        ));
         assert_eq!(got, waited(&[1], &[0]));
     });
 }
@@ -106,8 +118,12 @@ fn first_completed_some_already_completed() {
         let pool = pool(1);
         let held = gate();
         let pending = gated(&pool, &held, 1);
-        let futures = vec![f.cancelled, f.successful, pending];
-        let got = sorted(wait(&futures, ReturnWhen::FirstCompleted, None));
+        let futures = [f.cancelled, f.successful, pending];
+        let got = sorted(wait(
+            futures.iter().enumerate(),
+            ReturnWhen::FirstCompleted,
+            None,
+        ));
         assert_eq!(got, waited(&[0, 1], &[2]));
     });
 }
@@ -118,7 +134,7 @@ fn first_exception() {
     watchdog(|| {
         let pool = pool(3);
         let (g1, g2, g3) = (gate(), gate(), gate());
-        let futures = vec![
+        let futures = [
             gated(&pool, &g1, 1),
             failing_after(&pool, &g2),
             gated(&pool, &g3, 3),
@@ -126,7 +142,11 @@ fn first_exception() {
         g1.set();
         futures[0].wait();
         g2.set();
-        let got = sorted(wait(&futures, ReturnWhen::FirstException, None));
+        let got = sorted(wait(
+            futures.iter().enumerate(),
+            ReturnWhen::FirstException,
+            None,
+        ));
         assert_eq!(got, waited(&[0, 1], &[2]));
         assert!(futures[1].failed());
     });
@@ -140,14 +160,18 @@ fn first_exception_some_already_complete() {
         let f = fixtures();
         let pool = pool(2);
         let (fail_gate, held) = (gate(), gate());
-        let futures = vec![
+        let futures = [
             f.successful,
             f.cancelled,
             failing_after(&pool, &fail_gate),
             gated(&pool, &held, 4),
         ];
         fail_gate.set();
-        let got = sorted(wait(&futures, ReturnWhen::FirstException, None));
+        let got = sorted(wait(
+            futures.iter().enumerate(),
+            ReturnWhen::FirstException,
+            None,
+        ));
         assert_eq!(got, waited(&[0, 1, 2], &[3]));
     });
 }
@@ -159,8 +183,12 @@ fn first_exception_one_already_failed() {
         let f = fixtures();
         let pool = pool(1);
         let held = gate();
-        let futures = vec![f.exception, gated(&pool, &held, 1)];
-        let got = sorted(wait(&futures, ReturnWhen::FirstException, None));
+        let futures = [f.exception, gated(&pool, &held, 1)];
+        let got = sorted(wait(
+            futures.iter().enumerate(),
+            ReturnWhen::FirstException,
+            None,
+        ));
         assert_eq!(got, waited(&[0], &[1]));
     });
 }
@@ -171,14 +199,18 @@ fn first_exception_without_failures_waits_for_all() {
     watchdog(|| {
         let pool = pool(2);
         let (g1, g2) = (gate(), gate());
-        let futures = vec![gated(&pool, &g1, 1), gated(&pool, &g2, 2)];
+        let futures = [gated(&pool, &g1, 1), gated(&pool, &g2, 2)];
         g1.set();
         std::thread::scope(|s| {
             s.spawn(|| {
                 futures[0].wait();
                 g2.set();
             });
-            let got = sorted(wait(&futures, ReturnWhen::FirstException, None));
+            let got = sorted(wait(
+                futures.iter().enumerate(),
+                ReturnWhen::FirstException,
+                None,
+            ));
             assert_eq!(got, waited(&[0, 1], &[]));
         });
     });
@@ -190,14 +222,18 @@ fn all_completed() {
     watchdog(|| {
         let f = fixtures();
         let pool = pool(2);
-        let futures = vec![
+        let futures = [
             f.successful,
             f.cancelled,
             f.exception,
             pool.submit(|| 21 * 2).unwrap(),
             pool.submit(|| 7).unwrap(),
         ];
-        let got = sorted(wait(&futures, ReturnWhen::AllCompleted, None));
+        let got = sorted(wait(
+            futures.iter().enumerate(),
+            ReturnWhen::AllCompleted,
+            None,
+        ));
         assert_eq!(got, waited(&[0, 1, 2, 3, 4], &[]));
     });
 }
@@ -211,7 +247,7 @@ fn all_completed_with_a_timeout() {
         let held = gate();
         let quick = pool.submit(|| 1).unwrap();
         quick.wait();
-        let futures = vec![
+        let futures = [
             f.cancelled,
             f.exception,
             f.successful,
@@ -219,13 +255,13 @@ fn all_completed_with_a_timeout() {
             gated(&pool, &held, 5),
         ];
         let got = sorted(wait(
-            &futures,
+            futures.iter().enumerate(),
             ReturnWhen::AllCompleted,
             Some(Duration::from_millis(20)),
         ));
         assert_eq!(got, waited(&[0, 1, 2, 3], &[4]));
         let got = sorted(wait(
-            &futures,
+            futures.iter().enumerate(),
             ReturnWhen::FirstException,
             Some(Duration::ZERO),
         ));
@@ -242,13 +278,13 @@ fn zero_timeout_with_nothing_done_returns_all_pending() {
     watchdog(|| {
         let pool = pool(2);
         let held = gate();
-        let futures = vec![gated(&pool, &held, 1), gated(&pool, &held, 2)];
+        let futures = [gated(&pool, &held, 1), gated(&pool, &held, 2)];
         for when in [
             ReturnWhen::FirstCompleted,
             ReturnWhen::FirstException,
             ReturnWhen::AllCompleted,
         ] {
-            let got = sorted(wait(&futures, when, Some(Duration::ZERO)));
+            let got = sorted(wait(futures.iter().enumerate(), when, Some(Duration::ZERO)));
             assert_eq!(got, waited(&[], &[0, 1]), "{when:?}");
         }
     });
@@ -264,6 +300,7 @@ fn wait_on_no_futures_returns_at_once() {
             ReturnWhen::AllCompleted,
         ] {
             assert_eq!(wait(&none, when, None), Waited::default());
+            assert_eq!(wait(none.iter().enumerate(), when, None), Waited::default());
         }
     });
 }
@@ -323,18 +360,18 @@ fn timed_wait_inside_a_task_times_out_on_a_blocked_future() {
         let blocked = occupy_worker(&pool, &gate);
         let outer = pool
             .submit(move || {
-                let futures = [blocked];
                 let waited = wait(
-                    &futures,
+                    [blocked],
                     ReturnWhen::AllCompleted,
                     Some(Duration::from_millis(1)),
                 );
-                let [blocked] = futures;
-                (waited, blocked)
+                assert!(waited.done.is_empty());
+                waited.not_done
             })
             .unwrap();
-        let (waited, blocked) = outer.result().unwrap();
-        assert_eq!(waited.not_done, [0]);
+        let mut not_done = outer.result().unwrap();
+        assert_eq!(not_done.len(), 1, "the blocked future comes back, not done");
+        let blocked = not_done.pop().unwrap();
         assert_eq!(pool.submit(|| 3).unwrap().result(), Ok(3));
         gate.set();
         assert_eq!(blocked.result(), Ok(()));
@@ -494,5 +531,126 @@ fn as_completed_timeout_inside_a_one_worker_pool_helps() {
             })
             .unwrap();
         assert_eq!(outer.result(), Ok((15, false)));
+    });
+}
+
+// ---------------------------------------------------------------- keys and identity
+
+/// Python's `future_to_url[future]`: `(key, future)` pairs (a `HashMap` as it is)
+/// come back from `as_completed` with each key beside its own future.
+#[test]
+fn as_completed_over_pairs_yields_each_key_with_its_future() {
+    watchdog(|| {
+        let pool = pool(3);
+        let mut by_input = HashMap::new();
+        for input in 0..20u32 {
+            by_input.insert(input, pool.submit(move || input * input).unwrap());
+        }
+        let mut seen = HashSet::new();
+        for (input, future) in as_completed(by_input) {
+            assert_eq!(future.result(), Ok(input * input));
+            assert!(seen.insert(input), "each key once");
+        }
+        assert_eq!(seen.len(), 20);
+    });
+}
+
+/// Borrowed futures and borrowed keys work too (`as_completed(&map)`), and the
+/// futures stay with the caller.
+#[test]
+fn as_completed_over_borrowed_pairs_leaves_the_futures_in_place() {
+    watchdog(|| {
+        let pool = pool(2);
+        let futures: HashMap<&str, Future<usize>> = ["a", "bb", "ccc"]
+            .into_iter()
+            .map(|word| (word, pool.submit(move || word.len()).unwrap()))
+            .collect();
+        let order: Vec<&str> = as_completed(&futures).map(|(word, _)| *word).collect();
+        assert_eq!(order.len(), 3);
+        for (word, future) in futures {
+            assert_eq!(future.result(), Ok(word.len()));
+        }
+    });
+}
+
+/// `wait` over pairs splits the keys: done ones with their futures, pending ones
+/// with theirs, for every `ReturnWhen`.
+#[test]
+fn wait_over_pairs_gives_the_keys_back() {
+    watchdog(|| {
+        let pool = pool(2);
+        for when in [
+            ReturnWhen::FirstCompleted,
+            ReturnWhen::FirstException,
+            ReturnWhen::AllCompleted,
+        ] {
+            let held = gate();
+            let quick = pool.submit(|| 1).unwrap();
+            quick.wait();
+            let jobs = vec![("quick", quick), ("held", gated(&pool, &held, 2))];
+            let waited = wait(jobs, when, Some(Duration::from_millis(1)));
+            let done: Vec<_> = waited.done.iter().map(|(k, _)| *k).collect();
+            let not_done: Vec<_> = waited.not_done.iter().map(|(k, _)| *k).collect();
+            assert_eq!((done, not_done), (vec!["quick"], vec!["held"]), "{when:?}");
+            let (_, quick) = waited.done.into_iter().next().unwrap();
+            assert_eq!(quick.result(), Ok(1));
+            held.set();
+        }
+    });
+}
+
+/// A future equals itself and no other; its id survives moves; futures work as
+/// `HashMap` and `HashSet` keys, as in Python's `{executor.submit(...): url}`.
+#[test]
+#[allow(
+    clippy::mutable_key_type,
+    reason = "a future hashes by its identity, which never changes"
+)]
+fn futures_have_a_stable_identity() {
+    watchdog(|| {
+        let pool = pool(2);
+        let a = pool.submit(|| 1).unwrap();
+        let b = pool.submit(|| 2).unwrap();
+        assert_ne!(a.id(), b.id());
+        assert!(a == a && a != b);
+        let id = a.id();
+        let moved = vec![a];
+        assert_eq!(moved[0].id(), id);
+        let mut future_to_input: HashMap<Future<i32>, &str> = HashMap::new();
+        let [a] = <[Future<i32>; 1]>::try_from(moved).unwrap();
+        future_to_input.insert(a, "one");
+        future_to_input.insert(b, "two");
+        let done: HashSet<_> = future_to_input.keys().map(Future::id).collect();
+        assert!(done.contains(&id));
+        // Python's loop, with futures as the keys: look the input up by the future.
+        for future in as_completed(future_to_input.keys()) {
+            let input = future_to_input[future];
+            assert_eq!(future.exception(), None, "{input}");
+        }
+        let shared = pool.submit(|| 3).unwrap().shared();
+        assert_eq!(shared, shared.clone());
+        assert_eq!(shared.id(), shared.clone().id());
+    });
+}
+
+/// The timed form hands back the keyed items not yet done, keys and all.
+#[test]
+fn as_completed_timeout_hands_back_the_remaining_pairs() {
+    watchdog(|| {
+        let pool = pool(2);
+        let held = gate();
+        let quick = pool.submit(|| 0).unwrap();
+        quick.wait();
+        let jobs = vec![("quick", quick), ("held", gated(&pool, &held, 1))];
+        let mut pending = as_completed_timeout(jobs, Duration::from_millis(1));
+        let (first, _) = pending.next().unwrap();
+        assert_eq!(first, "quick");
+        assert!(pending.next().is_none() && pending.timed_out());
+        let remaining = pending.into_remaining();
+        assert_eq!(remaining.len(), 1);
+        assert_eq!(remaining[0].0, "held");
+        held.set();
+        let (_, future) = remaining.into_iter().next().unwrap();
+        assert_eq!(future.result(), Ok(1));
     });
 }

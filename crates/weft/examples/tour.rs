@@ -380,6 +380,64 @@ fn executor_section() {
         .collect();
     println!("   finished in completion order: {order:?}");
 
+    println!("== as_completed with keys: Python's future_to_url example");
+    // `future_to_url = {executor.submit(load_url, url, 60): url for url in URLS}`:
+    // the URL stays beside its future, and comes back with it.
+    let load_url = |url: &str| -> Result<usize, String> {
+        if url.contains("made-up") {
+            Err(format!("cannot resolve {url}"))
+        } else {
+            Ok(url.len() * 1_000) // a stand-in for the page's size: no network here
+        }
+    };
+    let urls = [
+        "http://www.example.com/",
+        "http://www.example.org/",
+        "http://some-made-up-domain.example/",
+    ];
+    let mut future_to_url = std::collections::HashMap::new();
+    for url in urls {
+        future_to_url.insert(
+            url,
+            pool.submit(move || load_url(url))
+                .expect("the pool is open"),
+        );
+    }
+    let mut failures = 0;
+    for (url, future) in as_completed(future_to_url) {
+        match future.result().expect("no task panics") {
+            Ok(bytes) => println!("   {url:?} page is {bytes} bytes"),
+            Err(exc) => {
+                failures += 1;
+                println!("   {url:?} generated an exception: {exc}");
+            }
+        }
+    }
+    assert_eq!(failures, 1, "only the made-up domain fails");
+
+    println!("== a result many threads read: Future::shared");
+    let config = pool
+        .submit(|| String::from("settings loaded once"))
+        .expect("the pool is open")
+        .shared();
+    let readers: Vec<_> = (0..3)
+        .map(|_| {
+            let config = config.clone();
+            std::thread::spawn(move || config.result())
+        })
+        .collect();
+    for reader in readers {
+        let seen = reader
+            .join()
+            .expect("a reader thread")
+            .expect("no task panics");
+        assert_eq!(seen, "settings loaded once");
+    }
+    println!(
+        "   three threads each read {:?}",
+        config.result().expect("no task panics")
+    );
+
     println!("== ThreadPool::map over ten million items, lazily, in constant memory");
     let total: u64 = pool
         .map(0..10_000_000u64, |n| n % 7)

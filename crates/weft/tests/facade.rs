@@ -85,11 +85,15 @@ fn executor_is_weft_executor() {
     )> = None;
     let _: fn(Option<weft::executor::UnobservedFailureHook>) =
         weft::executor::set_unobserved_failure_hook;
-    let _: weft::executor::Waited =
-        weft::executor::wait(&[future], weft::executor::ReturnWhen::AllCompleted, None);
-    let _: weft::executor::AsCompleted<u8> = weft::executor::as_completed(Vec::new());
-    let _: weft::executor::AsCompleted<u8> =
+    let _: weft::executor::FutureId = future.id();
+    let _: weft::executor::Waited<&weft::executor::Future<u8>> =
+        weft::executor::wait([&future], weft::executor::ReturnWhen::AllCompleted, None);
+    let _: &dyn weft::executor::AsFuture<Output = u8> = &future;
+    let _: weft::executor::AsCompleted<weft::executor::Future<u8>> =
+        weft::executor::as_completed(Vec::new());
+    let _: weft::executor::AsCompleted<weft::executor::Future<u8>> =
         weft::executor::as_completed_timeout(Vec::new(), std::time::Duration::ZERO);
+    let _: weft::executor::SharedFuture<u8> = future.shared();
     let _: weft::executor::Map<'_, std::ops::Range<u8>, fn(u8) -> u8, u8> =
         pool.map(0..1, (|x| x) as fn(u8) -> u8);
     let _: weft::executor::MapUnordered<'_, std::ops::Range<u8>, fn(u8) -> u8, u8> =
