@@ -1,0 +1,1 @@
+//! The manager's decisions, every case, without a process.
