@@ -178,3 +178,6 @@ pub(crate) fn spawn_step(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -305,3 +305,6 @@ pub(crate) fn check_reply(head: Option<u64>, id: u64) -> Result<(), String> {
         Some(_) => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests;

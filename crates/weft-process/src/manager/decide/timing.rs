@@ -122,3 +122,6 @@ pub(crate) fn refused(any_alive: bool, backoff: Duration, now: Instant) -> Refus
         Refusal::Break
     }
 }
+
+#[cfg(test)]
+mod tests;
