@@ -1,6 +1,12 @@
 //! The manager thread: one per pool. It starts workers, hands them tasks, reads their
 //! replies, enforces deadlines, notices deaths and replaces the dead, all from one
 //! `poll` loop that never blocks on a worker (`wire/README.md`, invariants 4-10).
+//!
+//! What to do is decided by the pure functions of [`decide`] (which worker takes a
+//! task, which deadline passed, what becomes of a dead worker's tasks); this module
+//! and its parts only carry the decisions out: `link` holds one worker process,
+//! `replies` reads what workers send, `reaping` takes workers out of the pool and
+//! settles their tasks.
 
 mod decide;
 mod link;
