@@ -46,7 +46,7 @@ pub(crate) fn run(bench: &mut Bench) {
                 format!("weft map, chunksize {CHUNK}"),
                 || {
                     let got = pool
-                        .map(0..n, f)
+                        .map(f, 0..n)
                         .chunksize(CHUNK as usize)
                         .map(|r| r.expect("f does not panic"))
                         .sum();

@@ -87,7 +87,8 @@ where
 
 impl ThreadPool {
     /// Maps `items` through `f` in the pool, yielding one `Result` per item, in input
-    /// order. Lazy: at most [`window`](Map::window) tasks are in flight (default 4 per
+    /// order. The arguments come in Python's order, `map(fn, iterable)`, as for every
+    /// weft pool. Lazy: at most [`window`](Map::window) tasks are in flight (default 4 per
     /// worker), so an endless iterator runs in constant memory. A failed item yields
     /// its `Err` and the map goes on; collect into `Result<Vec<_>, _>` to stop at the
     /// first error instead, as Python's `map` does.
@@ -96,15 +97,15 @@ impl ThreadPool {
     ///
     /// ```
     /// let pool = weft::executor::ThreadPool::builder().build()?;
-    /// let squares: Vec<u64> = pool.map(1..=5u64, |n| n * n).collect::<Result<_, _>>()?;
+    /// let squares: Vec<u64> = pool.map(|n| n * n, 1..=5u64).collect::<Result<_, _>>()?;
     /// assert_eq!(squares, [1, 4, 9, 16, 25]);
     ///
     /// // An endless input is fine: only a few items are in flight at a time.
-    /// let first = pool.map(0u64.., |n| n + 1).take(3).collect::<Result<Vec<_>, _>>()?;
+    /// let first = pool.map(|n| n + 1, 0u64..).take(3).collect::<Result<Vec<_>, _>>()?;
     /// assert_eq!(first, [1, 2, 3]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn map<I, F, R>(&self, items: I, f: F) -> Map<'_, I::IntoIter, F, R>
+    pub fn map<F, I, R>(&self, f: F, items: I) -> Map<'_, I::IntoIter, F, R>
     where
         I: IntoIterator,
         I::Item: Send + 'static,
@@ -130,14 +131,14 @@ impl ThreadPool {
     /// ```
     /// let pool = weft::executor::ThreadPool::builder().build()?;
     /// let mut got: Vec<(usize, u32)> = pool
-    ///     .map_unordered(vec![3u32, 1, 2], |n| n * 2)
+    ///     .map_unordered(|n| n * 2, vec![3u32, 1, 2])
     ///     .map(|(i, r)| (i, r.unwrap()))
     ///     .collect();
     /// got.sort();
     /// assert_eq!(got, [(0, 6), (1, 2), (2, 4)]);
     /// # Ok::<(), weft::executor::BuildError>(())
     /// ```
-    pub fn map_unordered<I, F, R>(&self, items: I, f: F) -> MapUnordered<'_, I::IntoIter, F, R>
+    pub fn map_unordered<F, I, R>(&self, f: F, items: I) -> MapUnordered<'_, I::IntoIter, F, R>
     where
         I: IntoIterator,
         I::Item: Send + 'static,
@@ -167,7 +168,7 @@ impl<I, F, R> Map<'_, I, F, R> {
     ///
     /// ```
     /// let pool = weft::executor::ThreadPool::builder().build()?;
-    /// let total: u64 = pool.map(0..100_000u64, |n| n % 3).chunksize(1_000).map(Result::unwrap).sum();
+    /// let total: u64 = pool.map(|n| n % 3, 0..100_000u64).chunksize(1_000).map(Result::unwrap).sum();
     /// assert_eq!(total, (0..100_000u64).map(|n| n % 3).sum());
     /// # Ok::<(), weft::executor::BuildError>(())
     /// ```
@@ -182,7 +183,7 @@ impl<I, F, R> Map<'_, I, F, R> {
     ///
     /// ```
     /// let pool = weft::executor::ThreadPool::builder().build()?;
-    /// let n = pool.map(0..100, |x| x).window(8).count();
+    /// let n = pool.map(|x| x, 0..100).window(8).count();
     /// assert_eq!(n, 100);
     /// # Ok::<(), weft::executor::BuildError>(())
     /// ```
@@ -252,7 +253,7 @@ impl<I, F, R> MapUnordered<'_, I, F, R> {
     ///
     /// ```
     /// let pool = weft::executor::ThreadPool::builder().build()?;
-    /// assert_eq!(pool.map_unordered(0..50, |x| x).window(4).count(), 50);
+    /// assert_eq!(pool.map_unordered(|x| x, 0..50).window(4).count(), 50);
     /// # Ok::<(), weft::executor::BuildError>(())
     /// ```
     pub fn window(mut self, tasks: usize) -> Self {

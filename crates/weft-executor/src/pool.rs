@@ -491,8 +491,10 @@ impl ThreadPool {
     /// assert_eq!(pool.running(), 0);
     /// # Ok::<(), weft::executor::BuildError>(())
     /// ```
-    pub fn running(&self) -> u64 {
-        self.registry.stats.running()
+    pub fn running(&self) -> usize {
+        // A count of tasks at one moment: `usize`, like `queued` (totals such as
+        // `completed` are `u64`).
+        usize::try_from(self.registry.stats.running()).unwrap_or(usize::MAX)
     }
 
     /// Submitted tasks that ran to the end so far, with a value or a panic (a

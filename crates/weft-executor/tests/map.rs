@@ -48,10 +48,13 @@ fn map_yields_results_in_input_order() {
     watchdog(|| {
         let pool = pool(4);
         let got: Vec<u64> = pool
-            .map(0..500u64, |i| {
-                jitter(i);
-                i * i
-            })
+            .map(
+                |i| {
+                    jitter(i);
+                    i * i
+                },
+                0..500u64,
+            )
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(got, (0..500u64).map(|i| i * i).collect::<Vec<_>>());
@@ -66,10 +69,13 @@ fn map_errors_are_per_item_and_do_not_stop_the_map() {
     watchdog(|| {
         let pool = pool(2);
         let got: Vec<Result<u32, TaskError>> = pool
-            .map(0..20u32, |i| {
-                assert!(i % 5 != 0, "item {i} (on purpose)");
-                i
-            })
+            .map(
+                |i| {
+                    assert!(i % 5 != 0, "item {i} (on purpose)");
+                    i
+                },
+                0..20u32,
+            )
             .collect();
         assert_eq!(got.len(), 20);
         for (i, r) in got.iter().enumerate() {
@@ -86,10 +92,13 @@ fn map_errors_are_per_item_and_do_not_stop_the_map() {
         }
         // Collecting into Result stops at the first error, as Python's map does.
         let first: Result<Vec<u32>, TaskError> = pool
-            .map(1..20u32, |i| {
-                assert!(i != 3, "stop here (on purpose)");
-                i
-            })
+            .map(
+                |i| {
+                    assert!(i != 3, "stop here (on purpose)");
+                    i
+                },
+                1..20u32,
+            )
             .collect();
         assert!(matches!(first, Err(TaskError::Panicked { .. })));
     });
@@ -100,7 +109,7 @@ fn map_of_an_endless_iterator_with_take() {
     watchdog(|| {
         let pool = pool(2);
         let got: Vec<u64> = pool
-            .map(0u64.., |n| n + 1)
+            .map(|n| n + 1, 0u64..)
             .take(1000)
             .collect::<Result<_, _>>()
             .unwrap();
@@ -125,12 +134,15 @@ fn map_window_bounds_tasks_in_flight() {
             };
             let task_running = Arc::clone(&running);
             let mut map = pool
-                .map(input, move |i| {
-                    task_running.run(|| {
-                        jitter(i);
-                        i
-                    })
-                })
+                .map(
+                    move |i| {
+                        task_running.run(|| {
+                            jitter(i);
+                            i
+                        })
+                    },
+                    input,
+                )
                 .window(window);
             let mut yielded = 0;
             for r in map.by_ref() {
@@ -160,7 +172,7 @@ fn map_default_window_is_four_per_worker() {
                 pulled.fetch_add(1, Ordering::SeqCst);
             })
         };
-        let mut map = pool.map(input, |n| n);
+        let mut map = pool.map(|n| n, input);
         for expected in 0..100u64 {
             assert_eq!(map.next(), Some(Ok(expected)));
             assert!(pulled.load(Ordering::SeqCst) <= expected as usize + 8);
@@ -173,10 +185,10 @@ fn map_on_a_shut_down_pool_yields_shut_down_per_item() {
     watchdog(|| {
         let pool = pool(2);
         pool.shutdown(true, false);
-        let got: Vec<_> = pool.map(0..3, |i| i).collect();
+        let got: Vec<_> = pool.map(|i| i, 0..3).collect();
         assert_eq!(got, vec![Err(TaskError::ShutDown); 3]);
         let got: Vec<_> = pool
-            .map_unordered(0..3, |i| i)
+            .map_unordered(|i| i, 0..3)
             .map(|(i, r)| (i, r.is_err()))
             .collect();
         assert_eq!(got.len(), 3);
@@ -192,9 +204,9 @@ fn map_inside_a_one_worker_pool_helps() {
         let inner = Arc::clone(&pool);
         let outer = pool
             .submit(move || {
-                let ordered: u64 = inner.map(0..50u64, |i| i).map(Result::unwrap).sum();
+                let ordered: u64 = inner.map(|i| i, 0..50u64).map(Result::unwrap).sum();
                 let unordered: u64 = inner
-                    .map_unordered(0..50u64, |i| i)
+                    .map_unordered(|i| i, 0..50u64)
                     .map(|(_, r)| r.unwrap())
                     .sum();
                 (ordered, unordered)
@@ -215,7 +227,7 @@ fn map_with_a_tiny_queue_and_reject_policy_still_submits_every_item() {
             .build()
             .unwrap();
         let got: Vec<u32> = pool
-            .map(0..300u32, |i| i)
+            .map(|i| i, 0..300u32)
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(got, (0..300).collect::<Vec<_>>());
@@ -230,10 +242,13 @@ fn map_unordered_yields_every_index_once_with_its_result() {
         let pool = pool(4);
         let input: Vec<u64> = (0..500).map(|i| i * 3 + 1).collect();
         let mut seen = HashSet::new();
-        for (index, result) in pool.map_unordered(input.clone(), |x| {
-            jitter(x);
-            x * 2
-        }) {
+        for (index, result) in pool.map_unordered(
+            |x| {
+                jitter(x);
+                x * 2
+            },
+            input.clone(),
+        ) {
             assert!(seen.insert(index), "index {index} yielded twice");
             assert_eq!(result, Ok(input[index] * 2));
         }
@@ -248,12 +263,15 @@ fn map_unordered_window_bounds_tasks_in_flight() {
         let running = Arc::new(Concurrency::default());
         let task_running = Arc::clone(&running);
         let map = pool
-            .map_unordered(0..300u64, move |i| {
-                task_running.run(|| {
-                    jitter(i);
-                    i
-                })
-            })
+            .map_unordered(
+                move |i| {
+                    task_running.run(|| {
+                        jitter(i);
+                        i
+                    })
+                },
+                0..300u64,
+            )
             .window(2);
         assert!(format!("{map:?}").contains("window: 2"));
         let mut indices: Vec<usize> = map
@@ -274,10 +292,13 @@ fn map_unordered_reports_failures_per_index() {
     watchdog(|| {
         let pool = pool(2);
         let mut failed: Vec<usize> = pool
-            .map_unordered(0..30usize, |i| {
-                assert!(i % 10 != 3, "unordered {i} (on purpose)");
-                i
-            })
+            .map_unordered(
+                |i| {
+                    assert!(i % 10 != 3, "unordered {i} (on purpose)");
+                    i
+                },
+                0..30usize,
+            )
             .filter_map(|(i, r)| r.is_err().then_some(i))
             .collect();
         failed.sort_unstable();
@@ -290,7 +311,7 @@ fn map_unordered_of_an_endless_iterator_with_take() {
     watchdog(|| {
         let pool = pool(2);
         let got: Vec<(usize, Result<u64, TaskError>)> =
-            pool.map_unordered(0u64.., |n| n).take(100).collect();
+            pool.map_unordered(|n| n, 0u64..).take(100).collect();
         assert_eq!(got.len(), 100);
         assert!(got.iter().all(|(i, r)| r == &Ok(*i as u64)));
         let distinct: HashSet<usize> = got.iter().map(|(i, _)| *i).collect();
@@ -309,12 +330,15 @@ fn dropping_a_map_cancels_the_tasks_it_has_not_started() {
         let ran = Arc::new(AtomicUsize::new(0));
         let (held, counter) = (Arc::clone(&gate), Arc::clone(&ran));
         let mut map = pool
-            .map(0..100u32, move |i| {
-                if i > 0 {
-                    held.wait();
-                }
-                counter.fetch_add(1, Ordering::SeqCst);
-            })
+            .map(
+                move |i| {
+                    if i > 0 {
+                        held.wait();
+                    }
+                    counter.fetch_add(1, Ordering::SeqCst);
+                },
+                0..100u32,
+            )
             .window(8);
         assert!(matches!(map.next(), Some(Ok(()))));
         drop(map);

@@ -143,8 +143,9 @@ impl ProcessPoolBuilder {
     /// assert_ne!(first, second); // a fresh worker for each task
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn max_tasks_per_child(mut self, n: u64) -> Self {
-        self.max_tasks_per_child = Some(n);
+    pub fn max_tasks_per_child(mut self, n: usize) -> Self {
+        // Counts are `usize` across weft's builders; the pool counts tasks in `u64`.
+        self.max_tasks_per_child = Some(u64::try_from(n).unwrap_or(u64::MAX));
         self
     }
 
@@ -305,8 +306,10 @@ impl ProcessPoolBuilder {
     /// let pool = weft::process::ProcessPool::builder().retries(2).build()?;
     /// # Ok::<(), weft::process::BuildError>(())
     /// ```
-    pub fn retries(mut self, n: u32) -> Self {
-        self.retries = n;
+    pub fn retries(mut self, n: usize) -> Self {
+        // Counts are `usize` across weft's builders; more than `u32::MAX` retries is
+        // the same as `u32::MAX` (no task dies that often in a lifetime).
+        self.retries = u32::try_from(n).unwrap_or(u32::MAX);
         self
     }
 

@@ -95,8 +95,9 @@
 //!
 //! # Timers
 //!
-//! [`Timer::after`] runs a callback once, later; [`Timer::every`] at a fixed rate.
-//! One shared daemon thread waits for all pending timers (a heap ordered by due
+//! [`Timer::after`] runs a callback once, later (non-daemon by default, as in Python:
+//! exit waits for a pending one); [`Timer::every`] at a fixed rate (a daemon by
+//! default). One shared daemon thread waits for all pending timers (a heap ordered by due
 //! time) and hands each run to a short-lived thread named after the timer. The
 //! protocol between cancelling and firing is in `src/timer/README.md`.
 #![deny(unsafe_code)]

@@ -438,6 +438,7 @@ fn scenario_timers() {
     let _daemon = Timer::after(Duration::from_secs(3600), || {
         println!("abandoned timer: fired");
     })
+    .daemon(true)
     .start()
     .unwrap();
     println!("main: returning");
@@ -460,6 +461,47 @@ fn nondaemon_timers_are_waited_for_and_daemon_timers_are_not() {
         out.check(
             out.line("abandoned timer: fired").is_none(),
             "a daemon timer is abandoned",
+        );
+    });
+}
+
+#[test]
+#[ignore = "a child scenario, run by a_default_timer_is_waited_for_like_pythons"]
+fn scenario_default_timer() {
+    if !is_child("scenario_default_timer") {
+        return;
+    }
+    // No `.daemon(..)`: Python's `Timer(0.1, f).start()` then the end of the script.
+    let _pending = Timer::after(Duration::from_millis(100), || {
+        println!("default timer: fired");
+    })
+    .start()
+    .unwrap();
+    // A cancelled one is not waited for (it would hold the exit for an hour).
+    let cancelled = Timer::after(Duration::from_secs(3600), || {
+        println!("cancelled timer: fired");
+    })
+    .start()
+    .unwrap();
+    assert!(cancelled.cancel());
+    println!("main: returning");
+}
+
+/// Python's `Timer` is non-daemon: a script that starts one and ends is waited for
+/// until the timer has fired. A cancelled timer does not hold the exit (a hang here
+/// would be the watchdog's failure).
+#[test]
+fn a_default_timer_is_waited_for_like_pythons() {
+    watchdog(|| {
+        let out = run_child("scenario_default_timer", Some(LIBTEST_DONE));
+        out.check(out.status.success(), "the child should exit cleanly");
+        out.check(
+            out.line("default timer: fired").is_some(),
+            "a pending one-shot timer is non-daemon by default and fires before the exit",
+        );
+        out.check(
+            out.line("cancelled timer: fired").is_none(),
+            "a cancelled timer never fires",
         );
     });
 }

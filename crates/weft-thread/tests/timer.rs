@@ -269,13 +269,21 @@ fn callbacks_run_in_a_thread_named_after_the_timer_with_its_daemon_flag() {
 }
 
 #[test]
-fn unnamed_timers_are_called_timer_n_and_are_daemons() {
+fn unnamed_timers_are_called_timer_n_and_one_shot_ones_are_non_daemon() {
     let timer = Timer::after(Duration::from_secs(3600), || ())
         .start()
         .unwrap();
     assert!(timer.name().starts_with("Timer-"));
-    assert!(timer.is_daemon());
+    assert!(!timer.is_daemon(), "Python's default");
     assert!(timer.cancel());
+    let periodic = Timer::every(Duration::from_secs(3600), || ())
+        .start()
+        .unwrap();
+    assert!(
+        periodic.is_daemon(),
+        "a periodic timer never ends by itself"
+    );
+    assert!(periodic.cancel());
 }
 
 #[test]

@@ -440,7 +440,7 @@ fn executor_section() {
 
     println!("== ThreadPool::map over ten million items, lazily, in constant memory");
     let total: u64 = pool
-        .map(0..10_000_000u64, |n| n % 7)
+        .map(|n| n % 7, 0..10_000_000u64)
         .chunksize(10_000)
         .map(|r| r.expect("no task panics"))
         .sum();

@@ -95,9 +95,9 @@ fn executor_is_weft_executor() {
         weft::executor::as_completed_timeout(Vec::new(), std::time::Duration::ZERO);
     let _: weft::executor::SharedFuture<u8> = future.shared();
     let _: weft::executor::Map<'_, std::ops::Range<u8>, fn(u8) -> u8, u8> =
-        pool.map(0..1, (|x| x) as fn(u8) -> u8);
+        pool.map((|x| x) as fn(u8) -> u8, 0..1);
     let _: weft::executor::MapUnordered<'_, std::ops::Range<u8>, fn(u8) -> u8, u8> =
-        pool.map_unordered(0..1, (|x| x) as fn(u8) -> u8);
+        pool.map_unordered((|x| x) as fn(u8) -> u8, 0..1);
     pool.scope(|s: &weft::executor::Scope<'_>| s.spawn(|_| ()));
     assert!(!weft::executor::stop_token().is_stopped());
     let (promise, promised): (weft::executor::Promise<u8>, weft::executor::Future<u8>) =

@@ -33,8 +33,10 @@ use crate::runtime::runtime;
 /// [`set_excepthook`](crate::set_excepthook)), in the callback's thread, named after
 /// the timer; it ends that run only: a periodic timer keeps its schedule.
 ///
-/// Timers are daemons unless [`daemon(false)`](Self::daemon) says otherwise: by
-/// default the process does not wait for a pending timer at exit.
+/// As in Python, a one-shot timer ([`after`](Self::after)) is non-daemon unless
+/// [`daemon(true)`](Self::daemon) says otherwise: the process waits at exit for a
+/// timer still pending (until it has run, or is cancelled). A periodic timer
+/// ([`every`](Self::every)) is a daemon by default, since it never ends by itself.
 ///
 /// # Examples
 ///
@@ -61,8 +63,10 @@ use crate::runtime::runtime;
 ///   came too late (`false`); Python's returns nothing. When the callback is
 ///   running, `cancel` also fires its stop token and waits for it to return.
 /// - [`every`](Self::every) (fixed-rate repetition) has no Python equivalent.
-/// - Python's `Timer` is non-daemon unless told (inheriting from its creator); here
-///   timers are daemons unless told.
+/// - Python's `Timer` inherits its creator's daemon flag (non-daemon from the main
+///   thread); here a one-shot timer is non-daemon unless told, whoever starts it.
+/// - A periodic timer, which Python lacks, is a daemon unless told: a non-daemon one
+///   would keep the process from exiting until something cancels it.
 #[must_use = "a timer does nothing until it is started"]
 pub struct Timer {
     delay: Duration,
@@ -74,7 +78,9 @@ pub struct Timer {
 
 impl Timer {
     /// A timer that runs `f` once, `delay` after it is started (Python's
-    /// `Timer(delay, f)`).
+    /// `Timer(delay, f)`). Non-daemon, as in Python: a pending one is waited for when
+    /// the process exits; [`daemon(true)`](Self::daemon) lets the process exit
+    /// without it.
     ///
     /// # Examples
     ///
@@ -92,7 +98,7 @@ impl Timer {
             periodic: false,
             callback: Callback::Once(Box::new(f)),
             name: None,
-            daemon: true,
+            daemon: false,
         }
     }
 
@@ -100,7 +106,9 @@ impl Timer {
     /// `start + n · interval` (the first one interval after the start), so lateness
     /// never accumulates. When a run is late or slow and due times go by, those
     /// runs are skipped, not made up in a burst: runs never overlap and never pile
-    /// up. It runs until cancelled.
+    /// up. It runs until cancelled. A daemon by default (the process does not wait
+    /// for it at exit); with [`daemon(false)`](Self::daemon) exit waits until it is
+    /// cancelled.
     ///
     /// # Examples
     ///
@@ -155,7 +163,8 @@ impl Timer {
 
     /// `false` makes the process wait for the timer at exit, as for a non-daemon
     /// thread: a pending one-shot timer until it has run, a periodic one until it is
-    /// cancelled. Timers are daemons by default.
+    /// cancelled; `true` lets the process exit without it. One-shot timers are
+    /// non-daemon by default (Python's default), periodic ones daemons.
     ///
     /// # Examples
     ///
@@ -163,9 +172,9 @@ impl Timer {
     /// use std::time::Duration;
     /// use weft::thread::Timer;
     ///
-    /// // The final flush happens even if main returns first.
-    /// let t = Timer::after(Duration::from_millis(1), || ()).daemon(false).start()?;
-    /// assert!(!t.is_daemon());
+    /// // A reminder the process need not wait for at exit.
+    /// let t = Timer::after(Duration::from_secs(3600), || ()).daemon(true).start()?;
+    /// assert!(t.is_daemon());
     /// # Ok::<(), weft::thread::TimerError>(())
     /// ```
     pub fn daemon(mut self, daemon: bool) -> Self {
@@ -379,8 +388,8 @@ impl TimerHandle {
     /// use std::time::Duration;
     ///
     /// let t = weft::thread::Timer::after(Duration::from_secs(60), || ()).start()?;
-    /// assert!(t.is_daemon());
-    /// # t.cancel();
+    /// assert!(!t.is_daemon()); // Python's default: exit waits for it
+    /// t.cancel(); // ...unless it is cancelled
     /// # Ok::<(), weft::thread::TimerError>(())
     /// ```
     #[must_use]
