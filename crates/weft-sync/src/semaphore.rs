@@ -269,8 +269,10 @@ impl Core {
 ///   gives up when a [`StopToken`] fires.
 /// - The count cannot be negative (`usize`), so `Semaphore(-1)`'s `ValueError` cannot
 ///   happen; the count is capped at [`MAX_PERMITS`](Self::MAX_PERMITS), and
-///   [`release`](Self::release) past it is an error. `release(0)` does nothing
-///   (Python raises `ValueError`).
+///   [`release`](Self::release) past it is an error (Python's `release` never fails:
+///   its count is unbounded). That error is the only one `release` can return here;
+///   it returns a `Result` to share [`BoundedSemaphore::release`]'s signature.
+///   `release(0)` does nothing (Python raises `ValueError`).
 /// - A permit may be sent to, and dropped on, another thread, as Python lets any
 ///   thread release a semaphore.
 pub struct Semaphore {
@@ -421,8 +423,13 @@ impl Semaphore {
     ///
     /// # Errors
     ///
-    /// [`ReleaseError::Overflow`] if the count would pass
-    /// [`MAX_PERMITS`](Self::MAX_PERMITS); nothing is added then.
+    /// Only [`ReleaseError::Overflow`], and only if the count would pass
+    /// [`MAX_PERMITS`](Self::MAX_PERMITS) (`usize::MAX / 2`, about 4.6 · 10¹⁸ on
+    /// 64-bit targets); nothing is added then. No program that releases what it
+    /// acquired gets there, so `sem.release(1).expect("within MAX_PERMITS")` is the
+    /// usual call. It returns a `Result` so that a [`Semaphore`] and a
+    /// [`BoundedSemaphore`] (whose release fails past its bound) are released the
+    /// same way, and switching one for the other changes no call site.
     ///
     /// # Examples
     ///

@@ -343,7 +343,10 @@ macro_rules! queue_flavour {
             ///
             /// [`QueueJoinError::ShutDown`](crate::QueueJoinError::ShutDown) if the queue
             /// was shut down with `immediate` while items were unfinished (before or
-            /// while the call waits).
+            /// while the call waits): the dropped items were never done, and `join`
+            /// says so (Python's `join` returns as if they were). That is the only
+            /// error: on a queue never shut down with `immediate`, `join` returns
+            /// `Ok(())` once every item is done.
             ///
             /// # Examples
             ///
