@@ -68,10 +68,16 @@ enum Admit {
 ///   `weft::thread::enumerate()`, named `<prefix>-<n>` where Python writes
 ///   `<prefix>_<n>`): a pool that is never dropped does not hold the process open
 ///   at exit, where Python joins its workers.
+/// - `submit(fn, *args)` takes one closure that captures the arguments.
+/// - [`map(f, items)`](Self::map) keeps Python's argument order, but is lazy with a
+///   bounded window (Python's submits every item at once) and yields one `Result` per
+///   item, so a failed item does not end the map; collect into `Result<Vec<_>, _>`
+///   for Python's stop-at-the-first-error.
 /// - Beyond Python: [`queued`](Self::queued), [`running`](Self::running) and
 ///   [`completed`](Self::completed) counts; weighted admission
-///   ([`submit_weighted`](Self::submit_weighted)); cancellation that reaches running
-///   tasks through their [`StopToken`](crate::stop_token).
+///   ([`submit_weighted`](Self::submit_weighted)); a cooperative stop that reaches
+///   running tasks through their [`StopToken`](crate::stop_token)
+///   ([`Future::request_stop`](crate::Future::request_stop)).
 pub struct ThreadPool {
     registry: Arc<Registry>,
     when_full: WhenFull,
