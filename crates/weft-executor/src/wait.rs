@@ -33,6 +33,11 @@ use crate::shared_future::SharedFuture;
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not stand for a future",
+    label = "expected a Future, a &Future, a SharedFuture or a (key, future) pair",
+    note = "a map keyed by future iterates as (future, key): pass `map.keys()`, or key the map by input (`HashMap<K, Future<T>>`) to get (key, future) pairs back"
+)]
 pub trait AsFuture {
     /// The value the task returns.
     type Output;
