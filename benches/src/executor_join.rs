@@ -2,7 +2,7 @@
 
 use crate::harness::{Bench, Contender, Workload, best_peer_rate, rate_of, workers};
 
-fn fib_weft(pool: &weft::executor::ThreadPool, n: u64) -> u64 {
+fn fib_weft(pool: &weftkit::executor::ThreadPool, n: u64) -> u64 {
     if n < 2 {
         return n;
     }
@@ -33,7 +33,7 @@ pub(crate) fn run(bench: &mut Bench) {
     let n = bench.config.pick(32, 28, 12);
     let expected = fib_plain(n);
     let joins = fib_plain(n + 1) - 1;
-    let weft_pool = weft::executor::ThreadPool::builder()
+    let weft_pool = weftkit::executor::ThreadPool::builder()
         .max_workers(workers())
         .build()
         .expect("valid pool");

@@ -28,7 +28,7 @@ fn ranges(n: u64, parts: u64) -> impl Iterator<Item = (u64, u64)> {
 pub(crate) fn run(bench: &mut Bench) {
     let n = bench.config.pick(10_000_000, 2_000_000, 20_000);
     let expected = range_sum(0, n);
-    let pool = weft::executor::ThreadPool::builder()
+    let pool = weftkit::executor::ThreadPool::builder()
         .max_workers(workers())
         .build()
         .expect("valid pool");

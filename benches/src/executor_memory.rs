@@ -43,7 +43,7 @@ fn submit_all(system: &str, n: u64) -> u64 {
     };
     match system {
         "weft bounded 100k" | "weft unbounded" => {
-            let builder = weft::executor::ThreadPool::builder().max_workers(workers());
+            let builder = weftkit::executor::ThreadPool::builder().max_workers(workers());
             let builder = if system == "weft unbounded" {
                 builder.unbounded()
             } else {
@@ -61,7 +61,7 @@ fn submit_all(system: &str, n: u64) -> u64 {
                 .num_threads(workers())
                 .build()
                 .expect("rayon pool");
-            let finished = Arc::new(weft::sync::Event::new());
+            let finished = Arc::new(weftkit::sync::Event::new());
             for i in 0..n {
                 let (task, done, finished) =
                     (task.clone(), Arc::clone(&done), Arc::clone(&finished));

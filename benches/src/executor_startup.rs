@@ -41,7 +41,7 @@ pub(crate) fn run(bench: &mut Bench) {
         )
         .with(Contender::weft("weft ThreadPool", move || {
             cycle(pools, |n, barrier, ran| {
-                let pool = weft::executor::ThreadPool::builder()
+                let pool = weftkit::executor::ThreadPool::builder()
                     .max_workers(n)
                     .build()
                     .expect("valid pool");

@@ -33,8 +33,8 @@ fn fire_and_wait(n: u64, spawn: impl Fn(Box<dyn FnOnce() + Send>)) -> u64 {
     n
 }
 
-fn weft_pool(bounded: bool) -> weft::executor::ThreadPool {
-    let builder = weft::executor::ThreadPool::builder().max_workers(workers());
+fn weft_pool(bounded: bool) -> weftkit::executor::ThreadPool {
+    let builder = weftkit::executor::ThreadPool::builder().max_workers(workers());
     let builder = if bounded {
         builder
     } else {

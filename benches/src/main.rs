@@ -6,7 +6,7 @@
 //! RSS measured alone in a child process. Each workload checks its own result: a
 //! benchmark that computes a wrong answer fails the run.
 //!
-//! Usage: `weft-benches [--quick | --smoke] [GROUP...]`.
+//! Usage: `weftkit-benches [--quick | --smoke] [GROUP...]`.
 
 mod chart;
 mod child;
@@ -102,7 +102,7 @@ const GROUPS: &[Group] = &[
     },
 ];
 
-const USAGE: &str = "usage: weft-benches [--quick | --smoke] [GROUP...]";
+const USAGE: &str = "usage: weftkit-benches [--quick | --smoke] [GROUP...]";
 
 fn usage() -> String {
     let mut text = format!("{USAGE}\n\ngroups (all when none is named):\n");
@@ -114,7 +114,7 @@ fn usage() -> String {
 
 fn main() -> ExitCode {
     // First: a worker process of either pool diverts here into its loop.
-    weft::process::init();
+    weftkit::process::init();
     procspawn::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut mode = Mode::Full;

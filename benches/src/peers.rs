@@ -10,14 +10,14 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Debug)]
 pub(crate) struct Countdown {
     left: AtomicU64,
-    done: weft::sync::Event,
+    done: weftkit::sync::Event,
 }
 
 impl Countdown {
     pub(crate) fn new(n: u64) -> Arc<Self> {
         let countdown = Arc::new(Self {
             left: AtomicU64::new(n),
-            done: weft::sync::Event::new(),
+            done: weftkit::sync::Event::new(),
         });
         if n == 0 {
             countdown.done.set();

@@ -82,10 +82,10 @@ fn python(system: &'static str, name: &str, workload: &str, n: u64) -> Option<Co
 pub(crate) fn run(bench: &mut Bench) {
     let n = bench.config.pick(100_000, 30_000, 1_000);
     let want = expected(n);
-    let weft_pool = weft::process::ProcessPool::builder()
+    let weft_pool = weftkit::process::ProcessPool::builder()
         .max_workers(WORKERS)
         .build()
-        .expect("weft::process::init() ran at the top of main");
+        .expect("weftkit::process::init() ran at the top of main");
     let procspawn_pool = procspawn::Pool::new(WORKERS).expect("procspawn pool");
     for chunksize in [1usize, 1000] {
         let script = format!("map{chunksize}");
@@ -134,7 +134,7 @@ pub(crate) fn run(bench: &mut Bench) {
         Workload::new("process/start-up to first result", "start")
             .with(Contender::weft(WEFT, || {
                 for _ in 0..starts {
-                    let pool = weft::process::ProcessPool::builder()
+                    let pool = weftkit::process::ProcessPool::builder()
                         .max_workers(WORKERS)
                         .build()
                         .expect("pool");

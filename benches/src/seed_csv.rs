@@ -221,7 +221,7 @@ fn run_system(system: &str, path: &Path, expected: Totals) -> u64 {
     };
     match system {
         WEFT => {
-            let pool = weft::executor::ThreadPool::builder()
+            let pool = weftkit::executor::ThreadPool::builder()
                 .max_workers(WORKERS)
                 .build()
                 .expect("valid pool");

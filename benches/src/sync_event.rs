@@ -3,7 +3,7 @@
 //!
 //! One round trip: thread A sets `ping` and waits for `pong`; thread B waits for
 //! `ping`, clears it and sets `pong`; A clears `pong`. Run it pinned to one core with
-//! `taskset -c 0 target/release/weft-benches event` to see the shared-core case.
+//! `taskset -c 0 target/release/weftkit-benches event` to see the shared-core case.
 
 use std::sync::{Condvar, Mutex};
 
@@ -17,7 +17,7 @@ trait Flag: Sync + Default {
 }
 
 #[derive(Default)]
-struct WeftEvent(weft::sync::Event);
+struct WeftEvent(weftkit::sync::Event);
 impl Flag for WeftEvent {
     fn set(&self) {
         self.0.set();

@@ -15,7 +15,7 @@ trait CounterLock: Sync + Default {
 }
 
 #[derive(Default)]
-struct Weft(weft::sync::Lock<u64>);
+struct Weft(weftkit::sync::Lock<u64>);
 impl CounterLock for Weft {
     fn with(&self, f: impl FnOnce(&mut u64)) {
         f(&mut self.0.lock());

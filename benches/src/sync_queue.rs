@@ -17,10 +17,10 @@ trait BoundedQueue: Sync {
     fn get(&self) -> u64;
 }
 
-struct WeftQueue(weft::sync::Queue<u64>);
+struct WeftQueue(weftkit::sync::Queue<u64>);
 impl BoundedQueue for WeftQueue {
     fn new(capacity: usize) -> Self {
-        Self(weft::sync::Queue::bounded(capacity).expect("capacity is not 0"))
+        Self(weftkit::sync::Queue::bounded(capacity).expect("capacity is not 0"))
     }
     fn put(&self, item: u64) {
         self.0.put(item).expect("the queue is never shut down");

@@ -14,10 +14,10 @@ trait Sem: Sync {
     fn with_permit(&self, f: impl FnOnce());
 }
 
-struct WeftSem(weft::sync::Semaphore);
+struct WeftSem(weftkit::sync::Semaphore);
 impl Sem for WeftSem {
     fn new(permits: usize) -> Self {
-        Self(weft::sync::Semaphore::new(permits))
+        Self(weftkit::sync::Semaphore::new(permits))
     }
     fn with_permit(&self, f: impl FnOnce()) {
         let _permit = self.0.acquire();

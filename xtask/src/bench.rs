@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: the side-by-side benchmarks (the `weft-benches` binary).
+//! `cargo xtask bench`: the side-by-side benchmarks (the `weftkit-benches` binary).
 
 use crate::cmd::{cargo, step};
 
@@ -13,7 +13,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 "--release",
                 "--quiet",
                 "--package",
-                "weft-benches",
+                "weftkit-benches",
                 "--",
             ])
             .args(args),

@@ -7,7 +7,12 @@ use crate::cmd::{cargo, step, workspace_root};
 const DEFAULT_PREEMPTIONS: &str = "2";
 
 /// Crates with loom models in `tests/loom.rs`.
-const MODELLED: &[&str] = &["weft-sync", "weft-thread", "weft-executor", "weft-process"];
+const MODELLED: &[&str] = &[
+    "weftkit-sync",
+    "weftkit-thread",
+    "weftkit-executor",
+    "weftkit-process",
+];
 
 /// Runs every loom model; `--preemptions N` deepens the search.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {

@@ -1,5 +1,5 @@
 //! The loom switch rule: library code names the primitives loom replaces only through
-//! `weft-shim`. Clippy's `disallowed_types` cannot tell a re-export from the original,
+//! `weftkit-shim`. Clippy's `disallowed_types` cannot tell a re-export from the original,
 //! so this step reads the sources instead.
 
 use std::fs;
@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::cmd::workspace_root;
 
-/// Paths that must come from `weft_shim` in library code.
+/// Paths that must come from `weftkit_shim` in library code.
 const FORBIDDEN: &[&str] = &[
     "std::sync::atomic",
     "std::sync::Arc",
@@ -20,11 +20,11 @@ const FORBIDDEN: &[&str] = &[
 ];
 
 /// Crates exempt from the rule: the shim itself, and the dev-only test kit.
-const EXEMPT: &[&str] = &["weft-shim", "weft-testkit"];
+const EXEMPT: &[&str] = &["weftkit-shim", "weftkit-testkit"];
 
 /// Fails with every offending `file:line` in the `src/` of weft's library crates.
 pub(crate) fn run() -> Result<(), String> {
-    eprintln!("\n==> shim check: library code imports std/loom primitives only via weft-shim");
+    eprintln!("\n==> shim check: library code imports std/loom primitives only via weftkit-shim");
     let crates = workspace_root().join("crates");
     let mut offences = Vec::new();
     let entries =
@@ -40,7 +40,7 @@ pub(crate) fn run() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "shim check failed: import these from weft_shim instead:\n{}",
+            "shim check failed: import these from weftkit_shim instead:\n{}",
             offences.join("\n")
         ))
     }
@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn allowed_imports_pass() {
         let text = "use std::time::Duration;\nuse std::sync::OnceLock;\n\
-                    use weft_shim::sync::{Arc, atomic::AtomicU8};\nuse std::cell::Cell;\n";
+                    use weftkit_shim::sync::{Arc, atomic::AtomicU8};\nuse std::cell::Cell;\n";
         assert_eq!(offending_lines(text), []);
     }
 }

@@ -1,0 +1,81 @@
+//! `Future`: completion by the worker racing `cancel` from another thread and
+//! `add_done_callback` from the owner. A `cancel` that returns `true` means the task
+//! never ran; one that returns `false` found it running or done, and the result is
+//! then the task's value (Python's contract: a failed cancel changes nothing). The
+//! callback runs exactly once, and `result` and `cancelled` agree. `request_stop`
+//! racing the task reaches its stop token whenever it was delivered.
+
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use loom::thread;
+use weftkit_executor::{TaskError, ThreadPool};
+use weftkit_testkit::model;
+
+/// Worker (runs or finds it cancelled), canceller, and the owner adding a callback.
+#[test]
+fn completion_racing_cancel_and_add_done_callback() {
+    model(|| {
+        let pool = ThreadPool::builder().max_workers(1).build().unwrap();
+        let ran = Arc::new(AtomicBool::new(false));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let future = {
+            let ran = Arc::clone(&ran);
+            Arc::new(
+                pool.submit(move || ran.store(true, Ordering::SeqCst))
+                    .unwrap(),
+            )
+        };
+        let canceller = {
+            let future = Arc::clone(&future);
+            thread::spawn(move || future.cancel())
+        };
+        {
+            let calls = Arc::clone(&calls);
+            future.add_done_callback(move |_| {
+                calls.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        let cancelled = canceller.join().unwrap();
+        let future = Arc::try_unwrap(future).unwrap();
+        future.wait();
+        let reports_cancelled = future.cancelled();
+        let result = future.result();
+        assert_eq!(reports_cancelled, result == Err(TaskError::Cancelled));
+        // Callbacks run before waiters are released (or at once, on the adder).
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        if cancelled {
+            assert!(!ran.load(Ordering::SeqCst), "a cancelled task never runs");
+            assert_eq!(result, Err(TaskError::Cancelled));
+        } else {
+            assert!(ran.load(Ordering::SeqCst), "cancel failed, so the task ran");
+            assert_eq!(result, Ok(()), "a failed cancel leaves the task's value");
+        }
+    });
+}
+
+/// `request_stop` racing a task that asks for its token: if the request was
+/// delivered (`true`) before the task looked, the task sees its token fired; the
+/// task's value is its result either way, and the future is never cancelled.
+#[test]
+fn request_stop_racing_a_running_task_reaches_its_token() {
+    model(|| {
+        let pool = ThreadPool::builder().max_workers(1).build().unwrap();
+        let delivered = Arc::new(AtomicBool::new(false));
+        let future = {
+            let delivered = Arc::clone(&delivered);
+            pool.submit(move || {
+                let delivered_before = delivered.load(Ordering::SeqCst);
+                let stopped = weftkit_executor::stop_token().is_stopped();
+                // A request delivered before we asked must show on the token.
+                !delivered_before || stopped
+            })
+            .unwrap()
+        };
+        if future.request_stop() {
+            delivered.store(true, Ordering::SeqCst);
+        }
+        let cancelled = future.cancelled();
+        assert_eq!(future.result(), Ok(true));
+        assert!(!cancelled);
+    });
+}

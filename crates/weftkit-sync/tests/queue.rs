@@ -1,0 +1,78 @@
+//! Behaviour of `Queue` (first in, first out), after CPython's test_queue.
+
+#[path = "queue_common/mod.rs"]
+mod common;
+
+/// What every flavour does (queue_common/mod.rs).
+mod shared {
+    use weftkit_sync::Queue;
+    crate::common::queue_behaviour!(Queue);
+}
+
+/// Random single-threaded runs agree with a `VecDeque`.
+mod model {
+    use weftkit_sync::Queue;
+    crate::common::model_check!(Queue, std::collections::VecDeque<u8>);
+}
+
+use weftkit_sync::{GetError, Queue};
+use weftkit_testkit::watchdog;
+
+#[test]
+fn items_come_out_in_the_order_they_were_put() {
+    let q = Queue::bounded(5).unwrap();
+    for i in [3, 1, 4, 1, 5] {
+        q.put(i).unwrap();
+    }
+    let got: Vec<_> = std::iter::from_fn(|| q.try_get().ok()).collect();
+    assert_eq!(got, [3, 1, 4, 1, 5]);
+    assert_eq!(q.try_get(), Err(GetError::Empty));
+}
+
+/// CPython's simple_queue_test on a queue of capacity 3: fill, overfill through a
+/// blocked put, drain in order.
+#[test]
+fn simple_queue_test_fill_block_drain_in_order() {
+    watchdog(|| {
+        let q = Queue::bounded(3).unwrap();
+        for i in [111, 333, 222] {
+            q.put(i).unwrap();
+        }
+        assert!(q.is_full());
+        std::thread::scope(|s| {
+            s.spawn(|| q.put(444).unwrap()); // blocks until the first get
+            common::wait_for_debug(&q, "waiting_putters: 1");
+            assert_eq!(q.get(), Ok(111));
+        });
+        let rest: Vec<_> = std::iter::from_fn(|| q.try_get().ok()).collect();
+        assert_eq!(rest, [333, 222, 444]);
+    });
+}
+
+/// Each producer's items stay in its order, whatever the interleaving.
+#[test]
+fn each_producers_items_arrive_in_its_order() {
+    watchdog(|| {
+        let q = Queue::bounded(4).unwrap();
+        let got = std::thread::scope(|s| {
+            for producer in 0..3u32 {
+                let q = &q;
+                s.spawn(move || {
+                    for i in 0..2_000u32 {
+                        q.put((producer, i)).unwrap();
+                    }
+                });
+            }
+            (0..6_000).map(|_| q.get().unwrap()).collect::<Vec<_>>()
+        });
+        let mut next = [0u32; 3];
+        for (producer, i) in got {
+            assert_eq!(
+                i, next[producer as usize],
+                "producer {producer} out of order"
+            );
+            next[producer as usize] += 1;
+        }
+        assert_eq!(next, [2_000; 3]);
+    });
+}
