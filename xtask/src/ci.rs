@@ -2,10 +2,21 @@
 
 use crate::cmd::{cargo, step};
 
+/// The crates published to the registry, lowest layer first; the testkit, the benches
+/// and xtask are `publish = false`.
+pub(crate) const PUBLISHED: &[&str] = &[
+    "weftkit-shim",
+    "weftkit-sync",
+    "weftkit-thread",
+    "weftkit-executor",
+    "weftkit-process",
+    "weftkit",
+];
+
 /// Runs formatting, the shim check, clippy, docs, the tests, the tour, the benchmarks at
-/// toy sizes, the loom models and the shuttle models;
-/// stops at the first failure.
-pub(crate) fn run() -> Result<(), String> {
+/// toy sizes, the packaging of every published crate, the loom models and the shuttle
+/// models (unless `models` is false); stops at the first failure.
+pub(crate) fn run(models: bool) -> Result<(), String> {
     step("format", cargo().args(["fmt", "--all", "--check"]))?;
     crate::shim_check::run()?;
     step(
@@ -38,8 +49,20 @@ pub(crate) fn run() -> Result<(), String> {
     )?;
     // The benchmark programs at toy sizes: a benchmark that computes a wrong answer fails.
     crate::bench::smoke()?;
-    crate::loom::run(&[])?;
-    crate::shuttle::run(&[])?;
+    // Every published crate packaged and built from its packaged sources alone.
+    let mut package = cargo();
+    package.args(["package", "--quiet", "--allow-dirty"]);
+    for name in PUBLISHED {
+        package.args(["--package", name]);
+    }
+    step(
+        "package (each published crate builds from its package)",
+        &mut package,
+    )?;
+    if models {
+        crate::loom::run(&[])?;
+        crate::shuttle::run(&[])?;
+    }
     eprintln!("\nxtask ci: all checks passed");
     Ok(())
 }

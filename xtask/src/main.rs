@@ -19,8 +19,10 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci                      fmt --check, clippy -D warnings, docs, all tests, tour,
-                          benchmarks at toy sizes, loom and shuttle models
+  ci [--skip-models]      fmt --check, clippy -D warnings, docs, all tests, tour,
+                          benchmarks at toy sizes, packaging of every published
+                          crate, loom and shuttle models (--skip-models: all but
+                          the models, for a CI that runs them as separate jobs)
   loom [--preemptions N]  loom models only (release, own target dir; default N = 2)
   shuttle [--scale X]     shuttle models only (release, own target dir; each
                           model's iteration count times X, default 50)
@@ -33,7 +35,14 @@ tasks:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("ci") => ci::run(),
+        Some("ci") => match &args[1..] {
+            [] => ci::run(true),
+            [flag] if flag == "--skip-models" => ci::run(false),
+            _ => {
+                eprint!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         Some("loom") => loom::run(&args[1..]),
         Some("shuttle") => shuttle::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),

@@ -34,6 +34,7 @@
 //!
 //! The pool's sleep/wake and admission protocols are described in
 //! `src/registry/README.md`; loom models in `tests/loom/` check them.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod completions;
@@ -64,3 +65,8 @@ pub use task::stop_token;
 pub use wait::{
     AsCompleted, AsFuture, ReturnWhen, Waited, as_completed, as_completed_timeout, wait,
 };
+
+/// The examples of this crate's README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -39,6 +39,7 @@
 //!     Ok(())
 //! }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 mod builder;
 mod call;
 mod error;
@@ -58,3 +59,8 @@ pub use error::{BuildError, SubmitError};
 pub use init::init;
 pub use map::{Map, MapUnordered};
 pub use pool::{ProcessPool, Stats};
+
+/// The examples of this crate's README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

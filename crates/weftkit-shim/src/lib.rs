@@ -16,6 +16,7 @@
 //! whole timeout. A timed wait therefore times out after one park, and because the checker
 //! explores the interleavings around that yield, the timeout paths of every primitive
 //! are checked like the rest.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![allow(
     clippy::disallowed_types,
     clippy::disallowed_methods,
@@ -54,3 +55,8 @@ pub use shuttle_impl::*;
 /// Code uses it to shrink bounded loops (spin counts) that would only enlarge the
 /// state space the checker must explore.
 pub const IS_MODEL: bool = cfg!(any(weft_loom, weft_shuttle));
+
+/// The examples of this crate's README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

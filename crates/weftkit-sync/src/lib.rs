@@ -23,6 +23,7 @@
 //! This crate never spawns a thread. Its waiting machinery and the invariants that make
 //! it correct are described in `src/raw/README.md`; loom models in `tests/loom/` check
 //! them under every interleaving.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod barrier;
 mod condition;
@@ -47,3 +48,8 @@ pub use queue::{LifoQueue, PriorityQueue, Queue};
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, Semaphore, SemaphorePermit};
 pub use stop::StopToken;
+
+/// The examples of this crate's README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

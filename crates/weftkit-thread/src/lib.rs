@@ -100,6 +100,7 @@
 //! default). One shared daemon thread waits for all pending timers (a heap ordered by due
 //! time) and hands each run to a short-lived thread named after the timer. The
 //! protocol between cancelling and firing is in `src/timer/README.md`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)]
 
 mod current;
@@ -122,3 +123,8 @@ pub use handle::JoinHandle;
 pub use info::ThreadInfo;
 pub use thread::{Runnable, Thread};
 pub use timer::{Timer, TimerHandle};
+
+/// The examples of this crate's README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

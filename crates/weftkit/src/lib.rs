@@ -28,9 +28,15 @@
 //! });
 //! assert_eq!(total.into_inner(), 10);
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 pub use weftkit_executor as executor;
 pub use weftkit_process as process;
 pub use weftkit_sync as sync;
 pub use weftkit_thread as thread;
+
+/// The examples of this crate's README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
