@@ -267,6 +267,9 @@ fn run_callback<T>(callback: Callback<T>, result: &Result<T, TaskError>) {
 ///   task starts; a running task keeps its result). Beyond Python,
 ///   [`request_stop`](Self::request_stop) asks a running task to stop through its
 ///   [`StopToken`]; the task decides its own outcome.
+/// - It is also a [`std::future::Future`]: `future.await` in async code is Python's
+///   `await asyncio.wrap_future(future)`, in any runtime. Dropping an awaited future
+///   does not cancel its task; [`cancel_on_drop`](Self::cancel_on_drop) makes it so.
 /// - A failed future dropped without anyone reading its error is reported (to the
 ///   hook set with [`set_unobserved_failure_hook`](crate::set_unobserved_failure_hook),
 ///   by default a line on stderr), like asyncio's "exception was never retrieved".
@@ -275,6 +278,9 @@ pub struct Future<T> {
     shared: Arc<Shared<T>>,
     /// The result was taken, or its error read: nothing to report on drop.
     observed: bool,
+    /// The async task's waker registered by the last `poll` that found the task
+    /// pending, with the key that removes it again (see `async_interop.rs`).
+    pub(crate) async_waker: Option<(WakerKey, std::task::Waker)>,
     /// `&Future` lends out `&T` (late done callbacks): share it only if `T: Sync`.
     _shares_t: PhantomData<T>,
 }
@@ -284,6 +290,7 @@ impl<T> Future<T> {
         Self {
             shared,
             observed: false,
+            async_waker: None,
             _shares_t: PhantomData,
         }
     }
@@ -390,7 +397,7 @@ impl<T> Future<T> {
         done
     }
 
-    fn take(&mut self) -> Result<T, TaskError> {
+    pub(crate) fn take(&mut self) -> Result<T, TaskError> {
         if self.observed {
             return Err(TaskError::AlreadyTaken);
         }
@@ -819,6 +826,8 @@ impl<T> Future<T> {
 
 impl<T> Drop for Future<T> {
     fn drop(&mut self) {
+        // An awaiting task that gave up leaves no waker behind (and none is woken).
+        self.forget_async_waker();
         if self.observed {
             return;
         }

@@ -8,6 +8,7 @@
 //! | `future.result()` / `result(timeout)` | [`Future::result`] / [`Future::result_timeout`] |
 //! | `future.cancel()` / `done()` / `running()` / `cancelled()` | the same names on [`Future`] |
 //! | (none) | [`Future::request_stop`]: a cooperative stop for a running task |
+//! | `asyncio.wrap_future(future)` / `await loop.run_in_executor(executor, fn)` | `future.await` ([`Future`] is a `std::future::Future`) / [`ThreadPool::run_in_executor`]`(f).await` |
 //! | `future.add_done_callback(fn)` | [`Future::add_done_callback`] |
 //! | `future.exception()` / `exception(timeout)` | [`Future::exception`] / [`Future::exception_timeout`] (nothing is taken) |
 //! | `future.result()` called again, from many threads | [`Future::shared`] → [`SharedFuture`]: cloneable, each reader gets a clone |
@@ -36,6 +37,7 @@
 //! `src/registry/README.md`; loom models in `tests/loom/` check them.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod async_interop;
 mod builder;
 mod completions;
 mod error;
@@ -50,6 +52,7 @@ mod shared_future;
 mod task;
 mod wait;
 
+pub use async_interop::{CancelOnDrop, RunInExecutor};
 pub use builder::{DEFAULT_QUEUE_CAPACITY, ThreadPoolBuilder, WhenFull};
 pub use error::{
     BuildError, SpawnError, SubmitError, TaskError, UnobservedFailure, UnobservedFailureHook,

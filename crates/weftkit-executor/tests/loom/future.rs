@@ -79,3 +79,58 @@ fn request_stop_racing_a_running_task_reaches_its_token() {
         assert!(!cancelled);
     });
 }
+
+/// A `Waker` that counts its wake-ups (std's `Wake`; the counter is loom's).
+struct CountingWaker(AtomicUsize);
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Async interop A1–A3: an awaiting task's waker registration races the completion.
+/// If the first poll finds the task pending, the waker must be woken (no lost
+/// wake-up), and the next poll must be ready.
+#[test]
+fn waker_registration_racing_completion() {
+    use std::future::Future as _;
+    use std::task::{Context, Poll, Waker};
+    model(|| {
+        let pool = ThreadPool::builder().max_workers(1).build().unwrap();
+        let mut future = pool.submit(|| 7u8).unwrap();
+        let counter = std::sync::Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(std::sync::Arc::clone(&counter));
+        let mut cx = Context::from_waker(&waker);
+        match std::pin::Pin::new(&mut future).poll(&mut cx) {
+            Poll::Ready(result) => assert_eq!(result, Ok(7)),
+            Poll::Pending => {
+                while counter.0.load(Ordering::SeqCst) == 0 {
+                    thread::yield_now();
+                }
+                assert!(matches!(
+                    std::pin::Pin::new(&mut future).poll(&mut cx),
+                    Poll::Ready(Ok(7))
+                ));
+            }
+        }
+    });
+}
+
+/// A3: a future dropped while its task completes leaves nothing behind (loom checks
+/// that every Arc is freed) and wakes its waker at most once.
+#[test]
+fn waker_registration_racing_drop_and_completion() {
+    use std::future::Future as _;
+    use std::task::{Context, Waker};
+    model(|| {
+        let pool = ThreadPool::builder().max_workers(1).build().unwrap();
+        let mut future = pool.submit(|| ()).unwrap();
+        let counter = std::sync::Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(std::sync::Arc::clone(&counter));
+        let _ = std::pin::Pin::new(&mut future).poll(&mut Context::from_waker(&waker));
+        drop(future);
+        pool.shutdown(true, false);
+        assert!(counter.0.load(Ordering::SeqCst) <= 1);
+    });
+}
