@@ -362,7 +362,16 @@ impl Bench {
         };
         let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); contenders.len()];
         let mut rss: Vec<Option<u64>> = vec![None; contenders.len()];
-        for round in 0..rounds {
+        // A long run on a terminal shows its rounds on a bar, cleared when done.
+        let rounds_shown: Box<dyn Iterator<Item = usize>> =
+            if config.mode != Mode::Smoke && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                let bar = indicatif::ProgressBar::new(rounds as u64)
+                    .with_finish(indicatif::ProgressFinish::AndClear);
+                Box::new(weftkit::executor::Progress::with_bar(0..rounds, bar))
+            } else {
+                Box::new(0..rounds)
+            };
+        for round in rounds_shown {
             for (i, c) in contenders.iter_mut().enumerate() {
                 if round >= c.max_samples {
                     continue;

@@ -13,6 +13,7 @@ mod child;
 mod executor_join;
 mod executor_map;
 mod executor_memory;
+mod executor_progress;
 mod executor_startup;
 mod executor_submit;
 mod harness;
@@ -84,6 +85,11 @@ const GROUPS: &[Group] = &[
         name: "map",
         about: "map over 10M items vs rayon par_iter and std::thread::scope chunks",
         run: executor_map::run,
+    },
+    Group {
+        name: "progress",
+        about: "a 1M-task map with and without the progress bar (the bar's cost)",
+        run: executor_progress::run,
     },
     Group {
         name: "memory",

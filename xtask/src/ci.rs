@@ -25,6 +25,7 @@ pub(crate) fn run(models: bool) -> Result<(), String> {
             "clippy",
             "--workspace",
             "--all-targets",
+            "--all-features",
             "--quiet",
             "--",
             "-D",
@@ -34,14 +35,29 @@ pub(crate) fn run(models: bool) -> Result<(), String> {
     step(
         "docs",
         cargo()
-            .args(["doc", "--workspace", "--no-deps", "--quiet"])
+            .args([
+                "doc",
+                "--workspace",
+                "--no-deps",
+                "--all-features",
+                "--quiet",
+            ])
             .env("RUSTDOCFLAGS", "-D warnings"),
     )?;
     step(
         "tests",
-        cargo().args(["test", "--workspace", "--all-targets", "--release"]),
+        cargo().args([
+            "test",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--release",
+        ]),
     )?;
-    step("doctests", cargo().args(["test", "--workspace", "--doc"]))?;
+    step(
+        "doctests",
+        cargo().args(["test", "--workspace", "--doc", "--all-features"]),
+    )?;
     // README's main command, exactly as written: the tour checks its own answers.
     step(
         "tour",

@@ -45,6 +45,8 @@ mod future;
 mod join;
 mod map;
 mod pool;
+#[cfg(feature = "progress")]
+mod progress;
 mod promise;
 mod registry;
 mod scope;
@@ -61,6 +63,8 @@ pub use error::{
 pub use future::{Future, FutureId};
 pub use map::{Map, MapUnordered};
 pub use pool::ThreadPool;
+#[cfg(feature = "progress")]
+pub use progress::Progress;
 pub use promise::Promise;
 pub use scope::Scope;
 pub use shared_future::SharedFuture;

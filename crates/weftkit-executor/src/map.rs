@@ -230,6 +230,70 @@ where
             };
         }
     }
+
+    /// Items not yielded yet: those ready, those in flight, and what the input has
+    /// left (so a progress bar knows its length).
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let held = self
+            .in_flight
+            .iter()
+            .fold(self.ready.len(), |n, (_, size)| n.saturating_add(*size));
+        let (low, high) = self.items.size_hint();
+        (
+            held.saturating_add(low),
+            high.and_then(|h| h.checked_add(held)),
+        )
+    }
+}
+
+#[cfg(feature = "progress")]
+impl<I, F, R> Map<'_, I, F, R>
+where
+    I: Iterator,
+    I::Item: Send + 'static,
+    F: Fn(I::Item) -> R + Send + Sync + 'static,
+    R: Send + 'static,
+{
+    /// Shows a progress bar (count, rate, ETA) on stderr as results are taken: tqdm's
+    /// `thread_map`. See [`Progress`](crate::Progress).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weftkit::executor::ThreadPool::builder().build()?;
+    /// let n = pool.map(|x: u32| x + 1, 0..1_000).progress().count();
+    /// assert_eq!(n, 1_000);
+    /// # Ok::<(), weftkit::executor::BuildError>(())
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
+    pub fn progress(self) -> crate::Progress<Self> {
+        crate::Progress::new(self)
+    }
+}
+
+#[cfg(feature = "progress")]
+impl<I, F, R> MapUnordered<'_, I, F, R>
+where
+    I: Iterator,
+    I::Item: Send + 'static,
+    F: Fn(I::Item) -> R + Send + Sync + 'static,
+    R: Send + 'static,
+{
+    /// Shows a progress bar on stderr as results are taken. See
+    /// [`Progress`](crate::Progress).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = weftkit::executor::ThreadPool::builder().build()?;
+    /// let n = pool.map_unordered(|x: u32| x + 1, 0..1_000).progress().count();
+    /// assert_eq!(n, 1_000);
+    /// # Ok::<(), weftkit::executor::BuildError>(())
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
+    pub fn progress(self) -> crate::Progress<Self> {
+        crate::Progress::new(self)
+    }
 }
 
 /// Maps one chunk, catching each item's panic so it fails only that item.
@@ -299,6 +363,16 @@ where
         let (index, future) = self.slots.get_mut(slot)?.take()?;
         self.free.push(slot);
         Some((index, future.result()))
+    }
+
+    /// Items not yielded yet: refused, in flight, and what the input has left.
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let held = (self.slots.len() - self.free.len()).saturating_add(self.refused.len());
+        let (low, high) = self.items.size_hint();
+        (
+            held.saturating_add(low),
+            high.and_then(|h| h.checked_add(held)),
+        )
     }
 }
 

@@ -362,6 +362,26 @@ impl<F: AsFuture> AsCompleted<F> {
         self.timed_out
     }
 
+    /// Shows a progress bar on stderr as futures complete, its length the number of
+    /// futures given. See [`Progress`](crate::Progress).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weftkit::executor::{as_completed, ThreadPool};
+    ///
+    /// let pool = ThreadPool::builder().build()?;
+    /// let futures = (0..100).map(|i| pool.submit(move || i)).collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(as_completed(futures).progress().count(), 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "progress")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
+    pub fn progress(self) -> crate::Progress<Self> {
+        let bar = indicatif::ProgressBar::new(u64::try_from(self.remaining).unwrap_or(u64::MAX));
+        crate::Progress::with_bar(self, bar)
+    }
+
     /// The items not yielded yet, in the order given (see
     /// [`timed_out`](Self::timed_out) for an example).
     pub fn into_remaining(mut self) -> Vec<F> {

@@ -319,6 +319,77 @@ where
             self.ready = slot.into_results(size);
         }
     }
+
+    /// Items not yielded yet: ready, in flight, and (unless the pool refused a chunk,
+    /// which ends the intake) what the input has left.
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let held = self
+            .in_flight
+            .iter()
+            .fold(self.ready.len(), |n, (_, size)| n.saturating_add(*size));
+        remaining(held, self.refused, self.items.size_hint())
+    }
+}
+
+#[cfg(feature = "progress")]
+impl<I, A, R> Map<'_, I, A, R>
+where
+    I: Iterator<Item = A>,
+    A: Serialize,
+    R: DeserializeOwned + Send + 'static,
+{
+    /// Shows a progress bar (count, rate, ETA) on stderr as results are taken: tqdm's
+    /// `process_map`. See [`Progress`](weftkit_executor::Progress).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weftkit::process::init();
+    /// let pool = weftkit::process::ProcessPool::builder().max_workers(2).build()?;
+    /// let n = pool.map(|x: u32| x + 1, 0..1_000).chunksize(100).progress().count();
+    /// assert_eq!(n, 1_000);
+    /// # Ok::<(), weftkit::process::BuildError>(())
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
+    pub fn progress(self) -> weftkit_executor::Progress<Self> {
+        weftkit_executor::Progress::new(self)
+    }
+}
+
+#[cfg(feature = "progress")]
+impl<I, A, R> MapUnordered<'_, I, A, R>
+where
+    I: Iterator<Item = A>,
+    A: Serialize,
+    R: DeserializeOwned + Send + 'static,
+{
+    /// Shows a progress bar on stderr as results are taken. See
+    /// [`Progress`](weftkit_executor::Progress).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// weftkit::process::init();
+    /// let pool = weftkit::process::ProcessPool::builder().max_workers(2).build()?;
+    /// let n = pool.map_unordered(|x: u32| x + 1, 0..1_000).chunksize(100).progress().count();
+    /// assert_eq!(n, 1_000);
+    /// # Ok::<(), weftkit::process::BuildError>(())
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
+    pub fn progress(self) -> weftkit_executor::Progress<Self> {
+        weftkit_executor::Progress::new(self)
+    }
+}
+
+/// `held` items plus the input's `hint`, unless the intake ended (`refused`).
+fn remaining(held: usize, refused: bool, hint: (usize, Option<usize>)) -> (usize, Option<usize>) {
+    if refused {
+        return (held, Some(held));
+    }
+    (
+        held.saturating_add(hint.0),
+        hint.1.and_then(|h| h.checked_add(held)),
+    )
 }
 
 impl<I, A, R> MapUnordered<'_, I, A, R> {
@@ -416,6 +487,15 @@ where
             let (slot, first, size) = self.in_flight.remove(&key)?;
             self.ready.extend((first..).zip(slot.into_results(size)));
         }
+    }
+
+    /// As for [`Map`].
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let held = self
+            .in_flight
+            .values()
+            .fold(self.ready.len(), |n, (_, _, size)| n.saturating_add(*size));
+        remaining(held, self.refused, self.items.size_hint())
     }
 }
 

@@ -447,6 +447,19 @@ fn executor_section() {
     assert_eq!(total, (0..10_000_000u64).map(|n| n % 7).sum());
     println!("   sum of n % 7 = {total}");
 
+    // With `--features progress`: tqdm's `thread_map`, a bar with count, rate and ETA.
+    #[cfg(feature = "progress")]
+    {
+        println!("== progress: a bar over a long map (drawn when stderr is a terminal)");
+        let done = pool
+            .map(|n: u64| n.count_ones(), 0..2_000_000u64)
+            .chunksize(1_000)
+            .progress()
+            .count();
+        assert_eq!(done, 2_000_000);
+        println!("   {done} items, counted on the bar");
+    }
+
     println!("== a bounded queue filling up: WhenFull::Reject hands the task back");
     let small = ThreadPool::builder()
         .max_workers(1)

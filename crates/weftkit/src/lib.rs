@@ -14,6 +14,11 @@
 //! - [`process`]: `ProcessPool` — Python's `ProcessPoolExecutor` and
 //!   `multiprocessing.Pool`, with workers that may crash without taking the pool down.
 //!
+//! # Features
+//!
+//! - `progress` (off by default): `.progress()` on the pools' `map`, `map_unordered`
+//!   and `as_completed` shows a progress bar (count, rate, ETA) on stderr.
+//!
 //! # Examples
 //!
 //! ```
