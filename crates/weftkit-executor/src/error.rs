@@ -169,8 +169,9 @@ pub enum TaskError {
         /// The panic's message (its `&str` or `String` payload).
         message: String,
     },
-    /// The future was cancelled: before its task started, or while it ran (its stop
-    /// token fired, and its own return value was dropped).
+    /// The future was cancelled before its task started: `cancel()` returned `true`,
+    /// or a shutdown with `cancel_futures` cancelled it. A running task is never
+    /// cancelled (Python's contract); `request_stop` asks it to stop instead.
     #[error("the task was cancelled")]
     Cancelled,
     /// The pool broke (an initializer failed) before the task could run.

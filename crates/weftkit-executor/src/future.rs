@@ -106,6 +106,32 @@ impl<T> Shared<T> {
         self.state.fetch_or(CLAIMED, Ordering::AcqRel) & CLAIMED == 0
     }
 
+    /// Cancels the task if nobody claimed it yet: one CAS from a state without
+    /// `CLAIMED` to `CLAIMED | CANCELLED`, so exactly one of a canceller and the
+    /// runner's [`claim_for_run`](Self::claim_for_run) wins. Returns
+    /// `(cancelled, won)`: whether the future is (now or already) cancelled, and
+    /// whether this call made the CAS, in which case the caller completes it.
+    pub(crate) fn cancel_unstarted(&self) -> (bool, bool) {
+        let mut state = self.state();
+        loop {
+            if state & CANCELLED != 0 {
+                return (true, false);
+            }
+            if state & (CLAIMED | DONE | RESOLVED) != 0 {
+                return (false, false);
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state | CLAIMED | CANCELLED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return (true, true),
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
     /// The task's stop token, made on first use; already stopped if
     /// [`Future::request_stop`] asked.
     pub(crate) fn stop_token(&self) -> StopToken {
@@ -259,7 +285,9 @@ fn run_callback<T>(callback: Callback<T>, result: &Result<T, TaskError>) {
 ///   "any number of readers, from any thread", [`shared`](Self::shared) makes a
 ///   cloneable [`SharedFuture`](crate::SharedFuture).
 /// - [`exception`](Self::exception) is Python's `exception()`: it waits and takes
-///   nothing; the error also stays readable after `result_timeout` handed it out.
+///   nothing; the error also stays readable after `result_timeout` handed it out. On a
+///   cancelled future it returns `Some(TaskError::Cancelled)`, where Python raises
+///   `CancelledError`: one value says every way a task can end without a result.
 /// - An exception is an `Err` value, never a panic in the waiting thread.
 /// - Waiting inside a pool task helps: the waiting worker runs other queued tasks, so
 ///   a task that submits another and waits for it cannot deadlock the pool.
@@ -723,29 +751,11 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cancel(&self) -> bool {
-        let shared = &self.shared;
-        // Only a future nobody claimed can be cancelled; `STOP_REQUESTED` may be set.
-        let mut state = shared.state();
-        loop {
-            if state & CANCELLED != 0 {
-                return true;
-            }
-            if state & (CLAIMED | DONE | RESOLVED) != 0 {
-                return false;
-            }
-            match shared.state.compare_exchange_weak(
-                state,
-                state | CLAIMED | CANCELLED,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    shared.complete(Err(TaskError::Cancelled));
-                    return true;
-                }
-                Err(actual) => state = actual,
-            }
+        let (cancelled, won) = self.shared.cancel_unstarted();
+        if won {
+            self.shared.complete(Err(TaskError::Cancelled));
         }
+        cancelled
     }
 
     /// Asks the task to stop, cooperatively: its [`StopToken`] (see
@@ -760,6 +770,12 @@ impl<T> Future<T> {
     /// is running (its token fires now) or has not started (its token is already
     /// fired when it starts, unless [`cancel`](Self::cancel) keeps it from starting);
     /// `false` if the future was already done.
+    ///
+    /// The request reaches work that reads its token: a [`ThreadPool`](crate::ThreadPool)
+    /// task through [`stop_token`](crate::stop_token), a [`Promise`](crate::Promise)'s
+    /// producer through [`Promise::stop_token`](crate::Promise::stop_token). A process
+    /// pool's task runs in another process, which no token reaches: there the request
+    /// is recorded (`true`) and changes nothing.
     ///
     /// # Examples
     ///
@@ -857,7 +873,7 @@ impl<T> Drop for Future<T> {
 /// assert_ne!(a.id(), b.id());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FutureId(usize);
 
 impl<T> Future<T> {

@@ -39,6 +39,14 @@ use crate::{Future, FutureId, TaskError};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
+/// It may cross threads when the value may: a `SharedFuture` of a type that is not
+/// `Sync` (each reader would share it) cannot be sent or shared:
+///
+/// ```compile_fail
+/// fn shared_across_threads<T: Send + Sync>() {}
+/// shared_across_threads::<weftkit::executor::SharedFuture<std::cell::RefCell<u8>>>();
+/// ```
+///
 /// # Differences from Python's `concurrent.futures.Future`
 ///
 /// - The value is cloned for each reader, so `T: Clone` (wrap a large value in an

@@ -101,14 +101,18 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    if registry.is_cancelling() {
+        // `shutdown(cancel_futures)`: cancel it as `cancel` would, before it is
+        // claimed, so a task seen running is never cancelled (Python's contract).
+        if shared.cancel_unstarted().1 {
+            shared.complete(Err(TaskError::Cancelled));
+        }
+        drop_quietly(f);
+        return;
+    }
     if !shared.claim_for_run() {
         drop_quietly(f);
         return; // cancelled before it started; `cancel` completed the future
-    }
-    if registry.is_cancelling() {
-        shared.complete(Err(TaskError::Cancelled));
-        drop_quietly(f);
-        return;
     }
     if let Some(reason) = registry.broken_reason() {
         shared.complete(Err(TaskError::PoolBroken { reason }));

@@ -173,7 +173,9 @@ impl<F> Default for Waited<F> {
 ///
 /// Python returns two sets; this returns two lists in the order given. Pass `&futures`
 /// to get references back and keep the futures where they are, or the futures (or
-/// `(key, future)` pairs) by value to get them back owned.
+/// `(key, future)` pairs) by value to get them back owned. Python's sets drop a future
+/// given twice; here each item comes back as often as it was given (items are not
+/// always comparable: a pair's key need not be).
 pub fn wait<F: AsFuture>(
     futures: impl IntoIterator<Item = F>,
     return_when: ReturnWhen,
@@ -225,7 +227,9 @@ pub fn wait<F: AsFuture>(
 ///   iterator ends, [`timed_out`](Self::timed_out) says whether it ended that way, and
 ///   [`into_remaining`](Self::into_remaining) hands back the items not yet done.
 /// - Python's `future_to_url[future]` lookup is a `(url, future)` pair here: the key
-///   comes back with its future. Futures can also be map keys themselves
+///   comes back with its future.
+/// - Python yields a future given twice once (it makes a set of them); here each item
+///   is yielded as often as it was given. Futures can also be map keys themselves
 ///   ([`Future::id`], `Eq` and `Hash` by identity).
 #[must_use = "as_completed is lazy: iterate it to receive the futures"]
 pub struct AsCompleted<F: AsFuture> {

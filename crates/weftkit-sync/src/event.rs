@@ -15,11 +15,11 @@
 //!   CAS (a load if the flag is already clear). A waiter spins briefly before it parks,
 //!   so a set that follows soon costs no park and no unpark: with more than one CPU it
 //!   first checks the state in a busy loop for a few microseconds (a cross-core
-//!   hand-off is caught there), then `SpinWait` backs off and yields a few times (on
-//!   one CPU the busy loop is skipped and the yields let the setter run). The spin is
-//!   bounded in count and in time (`raw/spin.rs`: the yields stop after a few tens of
-//!   microseconds, so on a loaded machine, where one `yield_now` may give the CPU away
-//!   for milliseconds, the waiter parks instead of yielding on). What it checks is E8's
+//!   hand-off is caught there), then `SpinWait` backs off: a few exponential rounds,
+//!   then busy polls for at most 20 µs by the clock (on one CPU the busy loops are
+//!   skipped and one yield lets the setter run). The spin is bounded by time, not by
+//!   a count of yields (`raw/spin.rs`): on a loaded machine one `yield_now` may give
+//!   the CPU away for milliseconds, which is what made the spin phase last 8–48 ms. What it checks is E8's
 //!   condition, not the flag alone, so a `set` and `clear` that both run while it spins
 //!   are not missed.
 //! - **E2 — a waiter registers with one RMW, under the lock.** It locks, then
@@ -115,12 +115,11 @@ const BUSY_CHECKS: u32 = 100;
 /// [`BUSY_CHECKS`] with more than one CPU to run on, else none: on one CPU the setter
 /// cannot run while the waiter spins, so the waiter goes straight to yielding.
 fn busy_checks() -> u32 {
-    // A one-time configuration read (the CPU count, with a syscall behind it), not
-    // part of any wait protocol: a plain `OnceLock` is the right tool.
-    static MULTI_CPU: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let multi_cpu = *MULTI_CPU
-        .get_or_init(|| weftkit_shim::thread::available_parallelism().is_ok_and(|n| n.get() > 1));
-    if multi_cpu { BUSY_CHECKS } else { 0 }
+    if crate::raw::multi_cpu() {
+        BUSY_CHECKS
+    } else {
+        0
+    }
 }
 
 /// A flag that threads can set, clear, and wait for.

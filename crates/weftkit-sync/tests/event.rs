@@ -132,7 +132,15 @@ fn set_and_clear_under_cpu_load_wakes_every_waiter() {
     watchdog(|| {
         let busy_threads = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
         let stop_busy = std::sync::atomic::AtomicBool::new(false);
+        /// Stops the busy threads however the scope ends (a failed assertion too).
+        struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for StopOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
         std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop_busy);
             for _ in 0..busy_threads {
                 s.spawn(|| {
                     while !stop_busy.load(Ordering::Relaxed) {
@@ -170,7 +178,6 @@ fn set_and_clear_under_cpu_load_wakes_every_waiter() {
                 });
                 missed += results.iter().filter(|woken| !**woken).count();
             }
-            stop_busy.store(true, Ordering::Relaxed);
             assert_eq!(
                 missed, 0,
                 "waiters that began before set(); clear(); missed the set"

@@ -49,6 +49,7 @@ fn cancel_before_it_fires_means_it_never_runs() {
         let timer = Timer::after(Duration::from_secs(3600), move || {
             flag.store(true, Ordering::SeqCst)
         })
+        .daemon(true) // a failed assertion before the cancel must not hang the exit
         .start()
         .unwrap();
         assert!(timer.is_alive());
@@ -105,6 +106,7 @@ fn cancel_lets_go_of_what_the_callback_captured() {
         let captured = Arc::new(());
         let held = Arc::clone(&captured);
         let once = Timer::after(Duration::from_secs(3600), move || drop(held))
+            .daemon(true)
             .start()
             .unwrap();
         let held = Arc::clone(&captured);
@@ -273,9 +275,11 @@ fn unnamed_timers_are_called_timer_n_and_one_shot_ones_are_non_daemon() {
     let timer = Timer::after(Duration::from_secs(3600), || ())
         .start()
         .unwrap();
-    assert!(timer.name().starts_with("Timer-"));
-    assert!(!timer.is_daemon(), "Python's default");
-    assert!(timer.cancel());
+    // Cancelled before any assertion: a pending non-daemon timer would hold the exit.
+    let (name, daemon, cancelled) = (timer.name().to_owned(), timer.is_daemon(), timer.cancel());
+    assert!(cancelled);
+    assert!(name.starts_with("Timer-"));
+    assert!(!daemon, "Python's default, in a non-daemon thread");
     let periodic = Timer::every(Duration::from_secs(3600), || ())
         .start()
         .unwrap();
@@ -347,6 +351,7 @@ fn a_thousand_pending_timers_share_one_thread() {
         let timers: Vec<_> = (0..1000)
             .map(|i| {
                 Timer::after(Duration::from_secs(3600 + i), || ())
+                    .daemon(true)
                     .start()
                     .unwrap()
             })
@@ -376,11 +381,36 @@ fn a_zero_interval_every_timer_is_refused() {
 #[test]
 fn a_due_time_beyond_representation_never_fires() {
     watchdog(|| {
+        // A daemon: if an assertion below failed before the cancel, the test binary's
+        // exit must not wait for a timer that never fires.
         let timer = Timer::after(Duration::MAX, || unreachable!())
+            .daemon(true)
             .start()
             .unwrap();
         assert!(timer.is_alive());
         assert!(!timer.wait_timeout(Duration::from_millis(1)));
         assert!(timer.cancel());
+    });
+}
+
+/// As in Python, a one-shot timer inherits its creator's daemon flag: made in a daemon
+/// weft thread (a pool worker, say) it is a daemon.
+#[test]
+fn a_timer_made_in_a_daemon_thread_is_a_daemon() {
+    watchdog(|| {
+        let daemon = weftkit_thread::Thread::new(|| {
+            let timer = Timer::after(Duration::from_secs(3600), || ())
+                .start()
+                .unwrap();
+            let daemon = timer.is_daemon();
+            assert!(timer.cancel());
+            daemon
+        })
+        .daemon(true)
+        .start()
+        .unwrap()
+        .join()
+        .unwrap();
+        assert!(daemon);
     });
 }

@@ -355,7 +355,7 @@ fn thread_section() {
 }
 
 /// `concurrent.futures.ThreadPoolExecutor`: futures, as_completed, a lazy map, a
-/// bounded queue, cancellation that reaches running work, and a scope that borrows.
+/// bounded queue, Python's cancel and the cooperative stop, and a scope that borrows.
 fn executor_section() {
     use weftkit::executor::{SubmitError, TaskError, ThreadPool, WhenFull, as_completed};
     use weftkit::sync::Event;

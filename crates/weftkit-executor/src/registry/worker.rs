@@ -213,34 +213,42 @@ impl WorkerThread {
         }
     }
 
-    /// A short bounded search before sleeping; `true` if work appeared. Bounded in
-    /// count and, for the yields, in time (S6): on a loaded machine one `yield_now`
-    /// can give the CPU away for milliseconds, and 32 of them kept an idle worker off
-    /// its sleep (and its CPU from others) for far longer than a park costs.
+    /// A short bounded search before sleeping; `true` if work appeared. Bounded by
+    /// time (S6): a few exponential busy rounds, then busy polls until 50 µs have
+    /// passed by the clock (with one CPU, a single yield instead). It never yields in
+    /// a loop: on a loaded machine one `yield_now` can last milliseconds, and 32 of
+    /// them kept an idle worker off its sleep (and its CPU from others) far longer
+    /// than a park costs.
     fn spin_for_work(&self) -> bool {
         // None under loom or shuttle: every spin is a scheduling point to explore, and a
         // job that appears while searching is caught by the sleep re-check (S1) anyway.
-        const BUSY_ROUNDS: u32 = if weftkit_shim::IS_MODEL { 0 } else { 10 };
-        const YIELD_ROUNDS: u32 = if weftkit_shim::IS_MODEL { 0 } else { 32 };
-        const YIELD_BUDGET: Duration = Duration::from_micros(50);
-        let mut yields_began = None;
-        for round in 0..BUSY_ROUNDS + YIELD_ROUNDS {
+        if weftkit_shim::IS_MODEL {
+            return false;
+        }
+        const BUSY_ROUNDS: u32 = 10;
+        const BUDGET: Duration = Duration::from_micros(50);
+        for round in 0..BUSY_ROUNDS {
             if self.registry.has_work() {
                 return true;
             }
-            if round < BUSY_ROUNDS {
-                for _ in 0..(1u32 << round) {
-                    weftkit_shim::hint::spin_loop();
-                }
-            } else {
-                let began = *yields_began.get_or_insert_with(Instant::now);
-                if round > BUSY_ROUNDS && began.elapsed() >= YIELD_BUDGET {
-                    return false;
-                }
-                weftkit_shim::thread::yield_now();
+            for _ in 0..(1u32 << round) {
+                weftkit_shim::hint::spin_loop();
             }
         }
-        false
+        if !multi_cpu() {
+            weftkit_shim::thread::yield_now();
+            return self.registry.has_work();
+        }
+        let began = Instant::now();
+        while began.elapsed() < BUDGET {
+            if self.registry.has_work() {
+                return true;
+            }
+            for _ in 0..32 {
+                weftkit_shim::hint::spin_loop();
+            }
+        }
+        self.registry.has_work()
     }
 
     /// Runs queued jobs until `done()` holds, sleeping (S1–S5) when there are none.
@@ -293,4 +301,12 @@ impl WorkerThread {
             }
         }
     }
+}
+
+/// Whether other CPUs can post the work an idle worker spins for (else it yields once).
+fn multi_cpu() -> bool {
+    // A one-time configuration read (the CPU count), not part of any protocol.
+    static MULTI_CPU: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MULTI_CPU
+        .get_or_init(|| weftkit_shim::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }

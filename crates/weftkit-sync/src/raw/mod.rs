@@ -8,6 +8,6 @@ mod waiter;
 
 pub(crate) use deadline::deadline_after;
 pub(crate) use raw_lock::RawLock;
-pub(crate) use spin::SpinWait;
+pub(crate) use spin::{SpinWait, multi_cpu};
 pub(crate) use wait_list::WaitList;
 pub(crate) use waiter::{Waiter, WakeReason};

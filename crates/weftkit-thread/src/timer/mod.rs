@@ -33,9 +33,10 @@ use crate::runtime::runtime;
 /// [`set_excepthook`](crate::set_excepthook)), in the callback's thread, named after
 /// the timer; it ends that run only: a periodic timer keeps its schedule.
 ///
-/// As in Python, a one-shot timer ([`after`](Self::after)) is non-daemon unless
-/// [`daemon(true)`](Self::daemon) says otherwise: the process waits at exit for a
-/// timer still pending (until it has run, or is cancelled). A periodic timer
+/// As in Python, a one-shot timer ([`after`](Self::after)) made in `main` is
+/// non-daemon unless [`daemon(true)`](Self::daemon) says otherwise: the process waits
+/// at exit for a timer still pending (until it has run, or is cancelled). It inherits
+/// its creator's flag, so one made in a daemon thread is a daemon. A periodic timer
 /// ([`every`](Self::every)) is a daemon by default, since it never ends by itself.
 ///
 /// # Examples
@@ -63,8 +64,10 @@ use crate::runtime::runtime;
 ///   came too late (`false`); Python's returns nothing. When the callback is
 ///   running, `cancel` also fires its stop token and waits for it to return.
 /// - [`every`](Self::every) (fixed-rate repetition) has no Python equivalent.
-/// - Python's `Timer` inherits its creator's daemon flag (non-daemon from the main
-///   thread); here a one-shot timer is non-daemon unless told, whoever starts it.
+/// - As in Python, a one-shot timer inherits its creator's daemon flag: made in a
+///   daemon weft thread (a pool worker, say) it is a daemon; made in `main` or a
+///   non-daemon thread it is not. Made in a thread weft did not start (say,
+///   `std::thread::spawn`) it is not a daemon; Python would make it one.
 /// - A periodic timer, which Python lacks, is a daemon unless told: a non-daemon one
 ///   would keep the process from exiting until something cancels it.
 #[must_use = "a timer does nothing until it is started"]
@@ -78,9 +81,9 @@ pub struct Timer {
 
 impl Timer {
     /// A timer that runs `f` once, `delay` after it is started (Python's
-    /// `Timer(delay, f)`). Non-daemon, as in Python: a pending one is waited for when
-    /// the process exits; [`daemon(true)`](Self::daemon) lets the process exit
-    /// without it.
+    /// `Timer(delay, f)`). Its daemon flag is its creator's, as in Python: made in
+    /// `main` it is non-daemon, and a pending one is waited for when the process
+    /// exits; [`daemon(true)`](Self::daemon) lets the process exit without it.
     ///
     /// # Examples
     ///
@@ -98,7 +101,7 @@ impl Timer {
             periodic: false,
             callback: Callback::Once(Box::new(f)),
             name: None,
-            daemon: false,
+            daemon: crate::current::inherited_daemon(),
         }
     }
 
