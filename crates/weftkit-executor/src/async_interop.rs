@@ -188,6 +188,24 @@ impl ThreadPool {
     /// assert_eq!(digest, 5050);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// In a tokio program (tokio is not a dependency of weftkit; any runtime works):
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weftkit::executor::ThreadPool;
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     let pool = Arc::new(ThreadPool::builder().max_workers(4).build()?);
+    ///     // Blocking work off the async thread, as `await loop.run_in_executor(...)`.
+    ///     let lines = pool.run_in_executor(|| "a\nb\nc".lines().count()).await?;
+    ///     // A submitted task's future is awaitable too (`asyncio.wrap_future`).
+    ///     let squared = pool.submit(move || lines * lines)?.await?;
+    ///     assert_eq!(squared, 9);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn run_in_executor<F, T>(&self, f: F) -> RunInExecutor<'_, F, T>
     where
         F: FnOnce() -> T + Send + 'static,
