@@ -9,7 +9,7 @@
 //! than [`SLOW`] (so slow items still move the bar one by one).
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use weftkit_shim::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
