@@ -63,11 +63,24 @@ pub(crate) fn run(models: bool) -> Result<(), String> {
         "tour",
         cargo().args(["run", "--release", "--quiet", "--example", "tour"]),
     )?;
+    // The tour's feature-gated section (the progress bar) runs too.
+    step(
+        "tour with --features progress",
+        cargo().args([
+            "run",
+            "--release",
+            "--quiet",
+            "--example",
+            "tour",
+            "--features",
+            "progress",
+        ]),
+    )?;
     // The benchmark programs at toy sizes: a benchmark that computes a wrong answer fails.
     crate::bench::smoke()?;
     // Every published crate packaged and built from its packaged sources alone.
     let mut package = cargo();
-    package.args(["package", "--quiet", "--allow-dirty"]);
+    package.args(["package", "--quiet", "--allow-dirty", "--all-features"]);
     for name in PUBLISHED {
         package.args(["--package", name]);
     }

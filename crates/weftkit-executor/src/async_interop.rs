@@ -157,8 +157,8 @@ impl ThreadPool {
     /// works (tokio, smol, `futures::executor::block_on`); weftkit depends on none.
     ///
     /// The task is submitted when the returned future is first polled. If the pool's
-    /// queue is full, the future does not block the runtime's thread: it yields and
-    /// tries again when polled next. Dropping it before it is done lets a submitted
+    /// queue is full, the future does not block the runtime's thread: it waits for
+    /// room as an async waiter, woken when the queue drains (or the pool shuts down). Dropping it before it is done lets a submitted
     /// task run on (unobserved), as Python does; wrap the work's future with
     /// [`Future::cancel_on_drop`] (through [`submit`](Self::submit)) to cancel it
     /// instead.
@@ -248,14 +248,24 @@ where
             let Some(f) = slot.take() else {
                 return Poll::Ready(Err(TaskError::AlreadyTaken));
             };
-            match this.pool.try_submit(f) {
+            let submitted = match this.pool.try_submit(f) {
+                // Never block the runtime's thread: wait for room as an async waiter
+                // (A4 in `registry/admission.rs`), then try once more, which catches a
+                // release between the failed try and the registration.
+                Err(SubmitError::Full(f)) => {
+                    // (A plain submit states no weight: only the count can be full.)
+                    this.pool.registry().admission.wait_async(cx.waker());
+                    this.pool.try_submit(f)
+                }
+                other => other,
+            };
+            match submitted {
                 Ok(future) => this.state = RunState::Submitted(future),
-                Err(SubmitError::Full(f) | SubmitError::TooHeavy(f)) => {
-                    // Never block the runtime's thread: try again on the next poll.
+                Err(SubmitError::Full(f)) => {
                     *slot = Some(f);
-                    cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
+
                 Err(SubmitError::Broken(reason, _)) => {
                     this.state = RunState::Finished;
                     return Poll::Ready(Err(TaskError::PoolBroken { reason }));

@@ -197,36 +197,56 @@ fn pool_value() -> Result<u32, TaskError> {
     futures::executor::block_on(pool.submit(|| 3).unwrap().cancel_on_drop())
 }
 
-/// `run_in_executor` from tokio, also through a queue so small that the first polls
-/// find it full: the future yields and tries again instead of blocking the runtime.
+/// `run_in_executor` from tokio through a full queue: the one worker is held by a
+/// gate that another async task opens later, so the first polls find the queue full.
+/// The futures wait as async waiters (A4): they are polled a bounded number of times,
+/// not in a busy loop, and every one completes.
 #[test]
-fn run_in_executor_from_tokio_even_when_the_queue_is_full() {
+fn run_in_executor_waits_for_room_without_spinning() {
+    /// Counts the polls of the future it wraps.
+    struct Counted<'a, F>(F, &'a AtomicUsize);
+    impl<F: Future + Unpin> Future for Counted<'_, F> {
+        type Output = F::Output;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            Pin::new(&mut self.0).poll(cx)
+        }
+    }
     watchdog(|| {
-        let pool = Arc::new(
-            ThreadPool::builder()
-                .max_workers(1)
-                .queue_capacity(1)
-                .when_full(WhenFull::Reject)
-                .build()
-                .unwrap(),
-        );
+        let pool = ThreadPool::builder()
+            .max_workers(1)
+            .queue_capacity(1)
+            .when_full(WhenFull::Reject)
+            .build()
+            .unwrap();
+        let gate = gate();
+        let busy = common::occupy_worker(&pool, &gate);
+        let polls = AtomicUsize::new(0);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         let sum = runtime.block_on(async {
-            let mut sum = 0;
-            let futures: Vec<_> = (1..=20u64)
-                .map(|i| {
-                    let pool = Arc::clone(&pool);
-                    async move { pool.run_in_executor(move || i).await }
-                })
-                .collect();
-            for result in futures::future::join_all(futures).await {
-                sum += result.unwrap();
-            }
-            sum
+            let calls = (1..=20u64).map(|i| Counted(pool.run_in_executor(move || i), &polls));
+            // The opener is its own task: the calls' task is woken only by them.
+            let open = gate.event();
+            let opener = tokio::spawn(async move {
+                // Long enough that futures polling in a loop would pass the bound.
+                for _ in 0..200 {
+                    tokio::task::yield_now().await;
+                }
+                open.set();
+            });
+            let results = futures::future::join_all(calls).await;
+            opener.await.unwrap();
+            results.into_iter().map(Result::unwrap).sum::<u64>()
         });
         assert_eq!(sum, 210);
+        busy.result().unwrap();
+        let polls = polls.load(Ordering::SeqCst);
+        assert!(
+            polls < 2_000,
+            "{polls} polls: the futures spun instead of waiting"
+        );
         pool.shutdown(true, false);
         let refused = futures::executor::block_on(pool.run_in_executor(|| 1));
         assert_eq!(refused, Err(TaskError::ShutDown));

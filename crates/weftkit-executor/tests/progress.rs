@@ -69,3 +69,27 @@ fn an_abandoned_map_leaves_the_bar_where_it_got_to() {
         assert_eq!(bar.position(), 37);
     });
 }
+
+/// A run that turns slow after a fast start still moves the bar: pending items are
+/// handed over once the slow threshold has passed, whatever the batch has grown to.
+#[test]
+fn the_bar_moves_when_items_turn_slow() {
+    watchdog(|| {
+        let bar = ProgressBar::hidden();
+        let fast_then_slow = (0..20_000u32).chain((0..3).map(|i| {
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            i
+        }));
+        let mut progress = Progress::with_bar(fast_then_slow, bar.clone());
+        for _ in 0..20_002 {
+            progress.next().unwrap();
+        }
+        // The first slow item came more than the threshold after the last hand-over,
+        // so everything taken before it is on the bar.
+        assert!(
+            bar.position() >= 20_001,
+            "the bar froze at {}",
+            bar.position()
+        );
+    });
+}

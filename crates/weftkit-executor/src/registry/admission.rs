@@ -26,8 +26,18 @@ pub(crate) struct Admission {
     queued: AtomicUsize,
     /// Submitters parked (or about to park) on `room` (A2).
     blocked: AtomicUsize,
-    /// Set by `close`: parked submitters give up.
-    closed: Condition<bool>,
+    /// Set by `close`: parked submitters give up. Beside it, async submitters waiting
+    /// for room (A4).
+    closed: Condition<Room>,
+}
+
+/// What the admission's condition guards.
+#[derive(Debug, Default)]
+struct Room {
+    closed: bool,
+    /// Wakers of async submitters waiting for room (`run_in_executor`), each counted
+    /// in `blocked` (A4).
+    async_waiters: Vec<std::task::Waker>,
 }
 
 impl Admission {
@@ -36,7 +46,7 @@ impl Admission {
             capacity,
             queued: AtomicUsize::new(0),
             blocked: AtomicUsize::new(0),
-            closed: Condition::new(false),
+            closed: Condition::new(Room::default()),
         }
     }
 
@@ -85,7 +95,7 @@ impl Admission {
                 return Ok(());
             }
             let mut closed = self.closed.lock();
-            if *closed {
+            if closed.closed {
                 return Err(Refused::ShutDown);
             }
             self.blocked.fetch_add(1, Ordering::SeqCst);
@@ -118,17 +128,39 @@ impl Admission {
         }
     }
 
+    /// A4: an async submitter found the queue full. Registers `waker` to be woken at
+    /// the next release below the low-water mark (or at close), counted in `blocked`
+    /// as a parked submitter is (A2). The caller must try to admit again after this
+    /// returns: a release between its failed try and this registration is caught by
+    /// that retry (the Dekker argument of A2).
+    pub(crate) fn wait_async(&self, waker: &std::task::Waker) {
+        let mut room = self.closed.lock();
+        if room.closed {
+            drop(room);
+            waker.wake_by_ref();
+            return;
+        }
+        self.blocked.fetch_add(1, Ordering::SeqCst);
+        room.async_waiters.push(waker.clone());
+    }
+
     /// A job started: frees its `units` and, once the queue has drained to its low-water
-    /// mark, wakes parked submitters (A2, A3).
+    /// mark, wakes parked submitters, and every async one (A2, A3, A4).
     #[inline]
     pub(crate) fn release(&self, units: usize) {
         let before = self.queued.fetch_sub(units, Ordering::SeqCst);
         if self.blocked.load(Ordering::SeqCst) > 0 && before - units <= self.low_water() {
             let mut room = self.closed.lock();
+            let waiters = std::mem::take(&mut room.async_waiters);
+            self.blocked.fetch_sub(waiters.len(), Ordering::SeqCst);
             if units == 1 {
                 room.notify_one();
             } else {
                 room.notify_all();
+            }
+            drop(room);
+            for waker in waiters {
+                waker.wake();
             }
         }
     }
@@ -144,8 +176,14 @@ impl Admission {
 
     /// Shutdown: parked and future blocking submitters give up with `ShutDown`.
     pub(crate) fn close(&self) {
-        let mut closed = self.closed.lock();
-        *closed = true;
-        closed.notify_all();
+        let mut room = self.closed.lock();
+        room.closed = true;
+        let waiters = std::mem::take(&mut room.async_waiters);
+        self.blocked.fetch_sub(waiters.len(), Ordering::SeqCst);
+        room.notify_all();
+        drop(room);
+        for waker in waiters {
+            waker.wake();
+        }
     }
 }

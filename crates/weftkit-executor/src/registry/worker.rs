@@ -214,11 +214,12 @@ impl WorkerThread {
     }
 
     /// A short bounded search before sleeping; `true` if work appeared. Bounded by
-    /// time (S6): a few exponential busy rounds, then busy polls until 50 µs have
-    /// passed by the clock (with one CPU, a single yield instead). It never yields in
-    /// a loop: on a loaded machine one `yield_now` can last milliseconds, and 32 of
-    /// them kept an idle worker off its sleep (and its CPU from others) far longer
-    /// than a park costs.
+    /// time (S6): a few exponential busy rounds, then yields until 50 µs have passed
+    /// by the clock, checked before each yield (so a search overruns the budget by one
+    /// `yield_now` at most). Before, 32 yields were the bound: on a loaded machine
+    /// each can last milliseconds, and they kept an idle worker off its sleep far
+    /// longer than a park costs. Yielding (not busy polling) lets a submitter on the
+    /// same CPU run, which is where the pool's work comes from.
     fn spin_for_work(&self) -> bool {
         // None under loom or shuttle: every spin is a scheduling point to explore, and a
         // job that appears while searching is caught by the sleep re-check (S1) anyway.
@@ -235,20 +236,16 @@ impl WorkerThread {
                 weftkit_shim::hint::spin_loop();
             }
         }
-        if !multi_cpu() {
-            weftkit_shim::thread::yield_now();
-            return self.registry.has_work();
-        }
         let began = Instant::now();
-        while began.elapsed() < BUDGET {
+        loop {
             if self.registry.has_work() {
                 return true;
             }
-            for _ in 0..32 {
-                weftkit_shim::hint::spin_loop();
+            if began.elapsed() >= BUDGET {
+                return false;
             }
+            weftkit_shim::thread::yield_now();
         }
-        self.registry.has_work()
     }
 
     /// Runs queued jobs until `done()` holds, sleeping (S1–S5) when there are none.
@@ -301,12 +298,4 @@ impl WorkerThread {
             }
         }
     }
-}
-
-/// Whether other CPUs can post the work an idle worker spins for (else it yields once).
-fn multi_cpu() -> bool {
-    // A one-time configuration read (the CPU count), not part of any protocol.
-    static MULTI_CPU: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *MULTI_CPU
-        .get_or_init(|| weftkit_shim::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }

@@ -117,20 +117,46 @@ fn waker_registration_racing_completion() {
     });
 }
 
-/// A3: a future dropped while its task completes leaves nothing behind (loom checks
-/// that every Arc is freed) and wakes its waker at most once.
+/// A3: a future dropped while awaited removes its waker, so the completion that
+/// follows wakes nobody (a missing removal is a wake-up after drop); and a drop that
+/// races the completion wakes at most once, leaving nothing behind (loom checks that
+/// every Arc is freed).
 #[test]
 fn waker_registration_racing_drop_and_completion() {
     use std::future::Future as _;
     use std::task::{Context, Waker};
     model(|| {
         let pool = ThreadPool::builder().max_workers(1).build().unwrap();
-        let mut future = pool.submit(|| ()).unwrap();
-        let counter = std::sync::Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let waker = Waker::from(std::sync::Arc::clone(&counter));
-        let _ = std::pin::Pin::new(&mut future).poll(&mut Context::from_waker(&waker));
-        drop(future);
+        let gate = Arc::new(weftkit_sync::Event::new());
+        let held = Arc::clone(&gate);
+        let mut gated = pool.submit(move || held.wait()).unwrap();
+        let mut racing = pool.submit(|| ()).unwrap();
+        let gated_wakes = std::sync::Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let racing_wakes = std::sync::Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let gated_waker = Waker::from(std::sync::Arc::clone(&gated_wakes));
+        assert!(
+            std::pin::Pin::new(&mut gated)
+                .poll(&mut Context::from_waker(&gated_waker))
+                .is_pending(),
+            "the gate is closed"
+        );
+        drop(gated_waker); // the future keeps its own clone until it is dropped
+        let racing_waker = Waker::from(std::sync::Arc::clone(&racing_wakes));
+        let _ = std::pin::Pin::new(&mut racing).poll(&mut Context::from_waker(&racing_waker));
+        drop(gated);
+        drop(racing);
+        gate.set();
         pool.shutdown(true, false);
-        assert!(counter.0.load(Ordering::SeqCst) <= 1);
+        assert_eq!(
+            gated_wakes.0.load(Ordering::SeqCst),
+            0,
+            "no wake after drop"
+        );
+        assert!(racing_wakes.0.load(Ordering::SeqCst) <= 1);
+        assert_eq!(
+            std::sync::Arc::strong_count(&gated_wakes),
+            1,
+            "the waker was freed"
+        );
     });
 }
