@@ -76,9 +76,8 @@ fn an_abandoned_map_leaves_the_bar_where_it_got_to() {
 fn the_bar_moves_when_items_turn_slow() {
     watchdog(|| {
         let bar = ProgressBar::hidden();
-        let fast_then_slow = (0..20_000u32).chain((0..3).map(|i| {
+        let fast_then_slow = (0..20_000u32).chain((0..3).inspect(|_| {
             std::thread::sleep(std::time::Duration::from_millis(150));
-            i
         }));
         let mut progress = Progress::with_bar(fast_then_slow, bar.clone());
         for _ in 0..20_002 {
