@@ -80,7 +80,7 @@ pub(crate) fn run(models: bool) -> Result<(), String> {
     crate::bench::smoke()?;
     // Every published crate packaged and built from its packaged sources alone.
     let mut package = cargo();
-    package.args(["package", "--quiet", "--allow-dirty", "--all-features"]);
+    package.args(["package", "--quiet", "--allow-dirty"]);
     for name in PUBLISHED {
         package.args(["--package", name]);
     }

@@ -35,6 +35,11 @@ impl<T> std::future::Future for Future<T> {
 
     /// Resolves to what [`result`](Future::result) returns. Awaiting never blocks the
     /// async runtime's thread: the task's completion wakes the awaiting task (A1–A3).
+    /// (`pool.submit(f)?` itself may: with [`WhenFull::Block`](crate::WhenFull) it
+    /// waits for room in a full queue, with `CallerRuns` it runs `f` there. From async
+    /// code use [`ThreadPool::run_in_executor`], which waits for room without blocking.)
+    /// Awaiting inside a pool task with a `block_on` does not help the pool as
+    /// [`result`](Future::result) does: in a one-worker pool it waits for ever.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if this.inner().is_done() {
