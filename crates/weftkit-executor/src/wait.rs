@@ -201,9 +201,21 @@ pub fn wait<F: AsFuture>(
             .map(|(index, item)| Completions::watch(&completions, index, item.as_future()))
             .collect();
         let registry = current_worker().map(|w| Arc::clone(w.registry()));
-        while !satisfied() {
-            if completions.next(deadline, registry.as_ref()).is_none() {
-                break; // timed out
+        // Each item posts its index once, when it is done (at once if it already
+        // was): count the posts instead of scanning every item after each one, which
+        // made waiting for all of n futures cost n² checks.
+        let mut posted = 0;
+        // `None`: the deadline passed first.
+        while let Some(index) = completions.next(deadline, registry.as_ref()) {
+            posted += 1;
+            let failed = items.get(index).is_some_and(|f| f.as_future().failed());
+            let enough = match return_when {
+                ReturnWhen::FirstCompleted => true,
+                ReturnWhen::FirstException => failed || posted == items.len(),
+                ReturnWhen::AllCompleted => posted == items.len(),
+            };
+            if enough {
+                break;
             }
         }
         // Futures still pending would keep these wakers until they complete: a loop
