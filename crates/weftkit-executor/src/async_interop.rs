@@ -49,7 +49,7 @@ impl<T> std::future::Future for Future<T> {
         let same_task = this
             .async_waker
             .as_ref()
-            .is_some_and(|(_, waker)| waker.will_wake(cx.waker()));
+            .is_some_and(|registered| registered.1.will_wake(cx.waker()));
         if !same_task {
             this.forget_async_waker();
             let waker = cx.waker().clone();
@@ -57,7 +57,7 @@ impl<T> std::future::Future for Future<T> {
             // `None`: done meanwhile; the waker has run already and the check below
             // sees `DONE` (A2).
             if let Some(key) = this.inner().add_waker(Box::new(move || wake.wake())) {
-                this.async_waker = Some((key, waker));
+                this.async_waker = Some(Box::new((key, waker)));
             }
         }
         if this.inner().is_done() {
@@ -71,8 +71,8 @@ impl<T> std::future::Future for Future<T> {
 impl<T> Future<T> {
     /// Removes the waker an earlier `poll` registered, if any (A1, A3).
     pub(crate) fn forget_async_waker(&mut self) {
-        if let Some((key, _)) = self.async_waker.take() {
-            self.inner().remove_waker(key);
+        if let Some(registered) = self.async_waker.take() {
+            self.inner().remove_waker(registered.0);
         }
     }
 
@@ -270,20 +270,9 @@ where
                     *slot = Some(f);
                     return Poll::Pending;
                 }
-
-                Err(SubmitError::Broken(reason, _)) => {
+                Err(refused) => {
                     this.state = RunState::Finished;
-                    return Poll::Ready(Err(TaskError::PoolBroken { reason }));
-                }
-                Err(SubmitError::Spawn(error, _)) => {
-                    this.state = RunState::Finished;
-                    return Poll::Ready(Err(TaskError::PoolBroken {
-                        reason: error.to_string(),
-                    }));
-                }
-                Err(_) => {
-                    this.state = RunState::Finished;
-                    return Poll::Ready(Err(TaskError::ShutDown));
+                    return Poll::Ready(Err(refused.into_task_error()));
                 }
             }
         }

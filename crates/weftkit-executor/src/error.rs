@@ -89,6 +89,21 @@ pub enum SubmitError<F> {
 }
 
 impl<F> SubmitError<F> {
+    /// What a task that could not be submitted reports in place of its result (for
+    /// `map` items and `run_in_executor`): the pool's breakage as
+    /// [`TaskError::PoolBroken`], any other refusal as [`TaskError::ShutDown`].
+    pub(crate) fn into_task_error(self) -> TaskError {
+        match self {
+            Self::Spawn(error, _) => TaskError::PoolBroken {
+                reason: error.to_string(),
+            },
+            Self::Broken(reason, _) => TaskError::PoolBroken { reason },
+            Self::Full(_) | Self::ShutDown(_) | Self::Stopped(_) | Self::TooHeavy(_) => {
+                TaskError::ShutDown
+            }
+        }
+    }
+
     /// Gives back the task that was not submitted.
     pub fn into_inner(self) -> F {
         match self {

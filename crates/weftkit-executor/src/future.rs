@@ -308,7 +308,8 @@ pub struct Future<T> {
     observed: bool,
     /// The async task's waker registered by the last `poll` that found the task
     /// pending, with the key that removes it again (see `async_interop.rs`).
-    pub(crate) async_waker: Option<(WakerKey, std::task::Waker)>,
+    /// Boxed: only awaited futures have one, and every future carries the slot.
+    pub(crate) async_waker: Option<Box<(WakerKey, std::task::Waker)>>,
     /// `&Future` lends out `&T` (late done callbacks): share it only if `T: Sync`.
     _shares_t: PhantomData<T>,
 }
@@ -459,19 +460,20 @@ impl<T> Future<T> {
     where
         T: Clone,
     {
-        self.shared.state.fetch_or(ERROR_READ, Ordering::Relaxed);
         match self.peek() {
-            Some(result) => result.clone(),
-            None => Err(TaskError::AlreadyTaken),
+            Some(Ok(value)) => Ok(value.clone()),
+            Some(Err(_)) | None => Err(self.error().unwrap_or(TaskError::AlreadyTaken)),
         }
     }
 
     /// The error of a done future, without taking anything; `None` on success. Marks
-    /// the error as read.
+    /// the error as read (only then: a success costs no write to the shared state).
     fn error(&self) -> Option<TaskError> {
-        self.shared.state.fetch_or(ERROR_READ, Ordering::Relaxed);
         match self.peek() {
-            Some(Err(error)) => Some(error.clone()),
+            Some(Err(error)) => {
+                self.shared.state.fetch_or(ERROR_READ, Ordering::Relaxed);
+                Some(error.clone())
+            }
             // A value, or a value already taken: the task succeeded.
             Some(Ok(_)) | None => None,
         }
@@ -902,7 +904,7 @@ impl<T> Future<T> {
     /// ```
     pub fn id(&self) -> FutureId {
         // The shared state's address: fixed while any handle or the task holds it.
-        FutureId(std::ptr::from_ref::<Shared<T>>(&self.shared).addr())
+        FutureId(std::ptr::from_ref::<Shared<T>>(&*self.shared).addr())
     }
 }
 

@@ -7,7 +7,7 @@ use weftkit_shim::sync::Arc;
 
 use crate::completions::Completions;
 use crate::future::Future;
-use crate::{SubmitError, TaskError, ThreadPool};
+use crate::{TaskError, ThreadPool};
 
 /// How many tasks a `map` keeps in flight per worker unless told otherwise.
 const WINDOW_PER_WORKER: usize = 4;
@@ -76,12 +76,7 @@ where
     let f = Arc::clone(f);
     match pool.submit_blocking(move || f(item)) {
         Ok(future) => Slot::Running(future),
-        Err(SubmitError::ShutDown(_)) => Slot::Refused(TaskError::ShutDown),
-        Err(SubmitError::Spawn(error, _)) => Slot::Refused(TaskError::PoolBroken {
-            reason: error.to_string(),
-        }),
-        Err(SubmitError::Broken(reason, _)) => Slot::Refused(TaskError::PoolBroken { reason }),
-        Err(_) => Slot::Refused(TaskError::ShutDown),
+        Err(refused) => Slot::Refused(refused.into_task_error()),
     }
 }
 
@@ -238,22 +233,12 @@ where
             .in_flight
             .iter()
             .fold(self.ready.len(), |n, (_, size)| n.saturating_add(*size));
-        let (low, high) = self.items.size_hint();
-        (
-            held.saturating_add(low),
-            high.and_then(|h| h.checked_add(held)),
-        )
+        plus_input(held, self.items.size_hint())
     }
 }
 
 #[cfg(feature = "progress")]
-impl<I, F, R> Map<'_, I, F, R>
-where
-    I: Iterator,
-    I::Item: Send + 'static,
-    F: Fn(I::Item) -> R + Send + Sync + 'static,
-    R: Send + 'static,
-{
+impl<I, F, R> Map<'_, I, F, R> {
     /// Shows a progress bar (count, rate, ETA) on stderr as results are taken: tqdm's
     /// `thread_map`. See [`Progress`](crate::Progress).
     ///
@@ -266,19 +251,16 @@ where
     /// # Ok::<(), weftkit::executor::BuildError>(())
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
-    pub fn progress(self) -> crate::Progress<Self> {
+    pub fn progress(self) -> crate::Progress<Self>
+    where
+        Self: Iterator,
+    {
         crate::Progress::new(self)
     }
 }
 
 #[cfg(feature = "progress")]
-impl<I, F, R> MapUnordered<'_, I, F, R>
-where
-    I: Iterator,
-    I::Item: Send + 'static,
-    F: Fn(I::Item) -> R + Send + Sync + 'static,
-    R: Send + 'static,
-{
+impl<I, F, R> MapUnordered<'_, I, F, R> {
     /// Shows a progress bar on stderr as results are taken. See
     /// [`Progress`](crate::Progress).
     ///
@@ -291,7 +273,10 @@ where
     /// # Ok::<(), weftkit::executor::BuildError>(())
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
-    pub fn progress(self) -> crate::Progress<Self> {
+    pub fn progress(self) -> crate::Progress<Self>
+    where
+        Self: Iterator,
+    {
         crate::Progress::new(self)
     }
 }
@@ -368,12 +353,16 @@ where
     /// Items not yielded yet: refused, in flight, and what the input has left.
     fn size_hint(&self) -> (usize, Option<usize>) {
         let held = (self.slots.len() - self.free.len()).saturating_add(self.refused.len());
-        let (low, high) = self.items.size_hint();
-        (
-            held.saturating_add(low),
-            high.and_then(|h| h.checked_add(held)),
-        )
+        plus_input(held, self.items.size_hint())
     }
+}
+
+/// A size hint of `held` items plus what the input's `hint` says is left.
+fn plus_input(held: usize, (low, high): (usize, Option<usize>)) -> (usize, Option<usize>) {
+    (
+        held.saturating_add(low),
+        high.and_then(|h| h.checked_add(held)),
+    )
 }
 
 /// A map dropped before its results were read: cancels a task not yet started, and

@@ -54,14 +54,6 @@ impl<T> AsFuture for Future<T> {
     }
 }
 
-impl<T> AsFuture for &Future<T> {
-    type Output = T;
-
-    fn as_future(&self) -> &Future<T> {
-        self
-    }
-}
-
 impl<T> AsFuture for SharedFuture<T> {
     type Output = T;
 
@@ -70,11 +62,13 @@ impl<T> AsFuture for SharedFuture<T> {
     }
 }
 
-impl<T> AsFuture for &SharedFuture<T> {
-    type Output = T;
+/// A borrowed item (`&Future`, `&SharedFuture`, `&(key, future)`) stands for what it
+/// borrows, and comes back borrowed.
+impl<F: AsFuture + ?Sized> AsFuture for &F {
+    type Output = F::Output;
 
-    fn as_future(&self) -> &Future<T> {
-        self.future()
+    fn as_future(&self) -> &Future<F::Output> {
+        (**self).as_future()
     }
 }
 

@@ -332,12 +332,7 @@ where
 }
 
 #[cfg(feature = "progress")]
-impl<I, A, R> Map<'_, I, A, R>
-where
-    I: Iterator<Item = A>,
-    A: Serialize,
-    R: DeserializeOwned + Send + 'static,
-{
+impl<I, A, R> Map<'_, I, A, R> {
     /// Shows a progress bar (count, rate, ETA) on stderr as results are taken: tqdm's
     /// `process_map`. See [`Progress`](weftkit_executor::Progress).
     ///
@@ -351,18 +346,16 @@ where
     /// # Ok::<(), weftkit::process::BuildError>(())
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
-    pub fn progress(self) -> weftkit_executor::Progress<Self> {
+    pub fn progress(self) -> weftkit_executor::Progress<Self>
+    where
+        Self: Iterator,
+    {
         weftkit_executor::Progress::new(self)
     }
 }
 
 #[cfg(feature = "progress")]
-impl<I, A, R> MapUnordered<'_, I, A, R>
-where
-    I: Iterator<Item = A>,
-    A: Serialize,
-    R: DeserializeOwned + Send + 'static,
-{
+impl<I, A, R> MapUnordered<'_, I, A, R> {
     /// Shows a progress bar on stderr as results are taken. See
     /// [`Progress`](weftkit_executor::Progress).
     ///
@@ -376,7 +369,10 @@ where
     /// # Ok::<(), weftkit::process::BuildError>(())
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
-    pub fn progress(self) -> weftkit_executor::Progress<Self> {
+    pub fn progress(self) -> weftkit_executor::Progress<Self>
+    where
+        Self: Iterator,
+    {
         weftkit_executor::Progress::new(self)
     }
 }

@@ -400,9 +400,8 @@ impl Event {
             return true;
         }
         let generation = entry & GENERATION_MASK;
-        // E1: a short, bounded spin before parking: busy checks while another CPU
-        // may be about to set the flag, then SpinWait's backoff and yields (bounded
-        // by time, so a loaded machine parks sooner instead of yielding for long).
+        // E1: a short spin before parking, bounded by the clock: busy checks while
+        // another CPU may be about to set the flag, then SpinWait's backoff (R5).
         for _ in 0..busy_checks() {
             spin_loop();
             if self.set_since(generation) {

@@ -151,17 +151,14 @@ impl Admission {
         let before = self.queued.fetch_sub(units, Ordering::SeqCst);
         if self.blocked.load(Ordering::SeqCst) > 0 && before - units <= self.low_water() {
             let mut room = self.closed.lock();
-            let waiters = std::mem::take(&mut room.async_waiters);
-            self.blocked.fetch_sub(waiters.len(), Ordering::SeqCst);
+            let waiters = self.take_async_waiters(&mut room);
             if units == 1 {
                 room.notify_one();
             } else {
                 room.notify_all();
             }
             drop(room);
-            for waker in waiters {
-                waker.wake();
-            }
+            waiters.into_iter().for_each(std::task::Waker::wake);
         }
     }
 
@@ -178,12 +175,19 @@ impl Admission {
     pub(crate) fn close(&self) {
         let mut room = self.closed.lock();
         room.closed = true;
-        let waiters = std::mem::take(&mut room.async_waiters);
-        self.blocked.fetch_sub(waiters.len(), Ordering::SeqCst);
+        let waiters = self.take_async_waiters(&mut room);
         room.notify_all();
         drop(room);
-        for waker in waiters {
-            waker.wake();
+        waiters.into_iter().for_each(std::task::Waker::wake);
+    }
+
+    /// Takes the async waiters out of `room` (under its lock) and out of `blocked`;
+    /// the caller wakes them once the lock is released (A4).
+    fn take_async_waiters(&self, room: &mut Room) -> Vec<std::task::Waker> {
+        let waiters = std::mem::take(&mut room.async_waiters);
+        if !waiters.is_empty() {
+            self.blocked.fetch_sub(waiters.len(), Ordering::SeqCst);
         }
+        waiters
     }
 }
