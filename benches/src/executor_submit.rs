@@ -142,16 +142,7 @@ pub(crate) fn run_futures(bench: &mut Bench) {
             format!("futures/{}k tasks, results collected", n / 1000),
             "task",
         )
-        .with(Contender::weft(WEFT, || {
-            let futures: Vec<_> = (0..n)
-                .map(|i| weft.submit(move || work(i)).expect("pool open"))
-                .collect();
-            let sum = futures.into_iter().fold(0u64, |acc, f| {
-                acc.wrapping_add(f.result().expect("the task does not fail"))
-            });
-            assert_eq!(sum, expected_sum(n), "a task's result was lost");
-            n
-        }))
+        .with(Contender::weft(WEFT, || weft_futures(&weft, n)))
         .with(Contender::peer("rayon spawn + oneshot", || {
             oneshots(n, |job| rayon.spawn(job))
         }))
@@ -186,5 +177,53 @@ pub(crate) fn run_futures(bench: &mut Bench) {
                 ),
             );
         }
+    }
+    run_futures_memory(bench, &weft);
+}
+
+/// The weft side of the futures workloads: `n` futures submitted, then every result
+/// collected and summed in submission order.
+fn weft_futures(pool: &weftkit::executor::ThreadPool, n: u64) -> u64 {
+    let futures: Vec<_> = (0..n)
+        .map(|i| pool.submit(move || work(i)).expect("pool open"))
+        .collect();
+    let sum = futures.into_iter().fold(0u64, |acc, f| {
+        acc.wrapping_add(f.result().expect("the task does not fail"))
+    });
+    assert_eq!(sum, expected_sum(n), "a task's result was lost");
+    n
+}
+
+/// Runs the futures memory workload: a million futures alive at once, each sample in
+/// its own process so that its peak RSS is the system's own.
+fn run_futures_memory(bench: &mut Bench, weft: &weftkit::executor::ThreadPool) {
+    let n = bench.config.pick(1_000_000, 1_000_000, 2_000);
+    let rayon = rayon_pool();
+    let measured = bench.run(
+        Workload::new(
+            format!(
+                "futures memory/{}k futures alive, results collected",
+                n / 1000
+            ),
+            "task",
+        )
+        .isolated()
+        .with(Contender::weft(WEFT, || weft_futures(weft, n)))
+        .with(Contender::peer("rayon spawn + oneshot", || {
+            oneshots(n, |job| rayon.spawn(job))
+        })),
+    );
+    if let Some(w) = measured.iter().find(|m| m.system == WEFT) {
+        let rss_mib = w.peak_rss_kib.unwrap_or(u64::MAX) as f64 / 1024.0;
+        let rate = w.median_rate();
+        bench.target(
+            "futures memory: 1M futures in <= 150 MiB at >= 1.8 M/s",
+            n < 1_000_000 || (rss_mib <= 150.0 && rate >= 1.8e6),
+            format!(
+                "weft peak {rss_mib:.1} MiB ({:.0} bytes a future), {:.2} M/s",
+                rss_mib * 1024.0 * 1024.0 / n as f64,
+                rate / 1e6
+            ),
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use weftkit_shim::cell::UnsafeCell;
 use weftkit_shim::sync::Arc;
-use weftkit_shim::sync::atomic::{AtomicU8, Ordering};
+use weftkit_shim::sync::atomic::{AtomicU32, Ordering};
 use weftkit_shim::time::{Duration, Instant};
 use weftkit_sync::{Event, Lock, StopToken, Stopped};
 
@@ -15,27 +15,31 @@ use crate::error::report_unobserved;
 use crate::registry::{Limit, WorkerThread, current_worker};
 
 /// A task owner (its runner, or `cancel`) has claimed the right to complete it.
-const CLAIMED: u8 = 1 << 0;
+const CLAIMED: u32 = 1 << 0;
 /// The result is stored and callbacks have run.
-const DONE: u8 = 1 << 1;
+const DONE: u32 = 1 << 1;
 /// Completed by cancellation.
-const CANCELLED: u8 = 1 << 2;
+const CANCELLED: u32 = 1 << 2;
 /// Completed with an error other than cancellation.
-const FAILED: u8 = 1 << 3;
+const FAILED: u32 = 1 << 3;
 /// The `Future` handle was dropped.
-const HANDLE_DROPPED: u8 = 1 << 4;
+const HANDLE_DROPPED: u32 = 1 << 4;
 /// [`Future::request_stop`] was called before the future was done: the task's stop
 /// token fires (at once if it exists, else as soon as it is made). It changes no
 /// outcome: the task decides its own.
-const STOP_REQUESTED: u8 = 1 << 5;
+const STOP_REQUESTED: u32 = 1 << 5;
 /// The error was read without taking the result ([`Future::exception`], a
 /// [`SharedFuture`](crate::SharedFuture)): nothing to report when the handle drops.
-const ERROR_READ: u8 = 1 << 6;
+const ERROR_READ: u32 = 1 << 6;
 /// The outcome is decided and stored; callbacks may still be running. Set (with
 /// `CANCELLED` or `FAILED`) before the callbacks, so that inside one the future
 /// already reads as done, as in Python (state `FINISHED` before callbacks). `DONE`
 /// follows the callbacks and is what hands the result cell over.
-const RESOLVED: u8 = 1 << 7;
+const RESOLVED: u32 = 1 << 7;
+/// The `Future` handle took the result, or read its error: nothing to report when it
+/// drops, and a second take finds nothing. Written only by the handle (it is not
+/// `Clone`), so the word spares the handle a field of its own.
+const TAKEN: u32 = 1 << 8;
 
 type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
 type Waker = Box<dyn FnOnce() + Send>;
@@ -46,23 +50,82 @@ type Waker = Box<dyn FnOnce() + Send>;
 /// `DONE` is set with `AcqRel`; after that only the handle reads or takes it, or the
 /// completer if the handle was dropped first (`HANDLE_DROPPED`, decided by the same
 /// atomic, so exactly one of them sees the other).
+///
+/// Small on purpose (a program may hold a million futures): no event of its own, and
+/// the callbacks, wakers and stop token live in a box made only when one is first
+/// registered. A blocked thread waits on its own parker, woken by a waker it
+/// registers (see [`block`](Self::block)).
 pub(crate) struct Shared<T> {
-    state: AtomicU8,
+    state: AtomicU32,
     result: UnsafeCell<Option<Result<T, TaskError>>>,
-    hooks: Lock<Hooks<T>>,
-    done: Event,
-    stop: Lock<Option<StopToken>>,
+    hooks: Lock<HookSlot<T>>,
+}
+
+/// The hooks of a future, behind its lock: closed flags inline, lists boxed on demand.
+struct HookSlot<T> {
+    hooks: Option<Box<Hooks<T>>>,
+    /// Set when the completer took the callbacks: later callbacks run on registration.
+    callbacks_closed: bool,
+    /// Set when the completer took the wakers, after `DONE`.
+    wakers_closed: bool,
 }
 
 struct Hooks<T> {
     callbacks: Vec<Callback<T>>,
-    /// Set when the completer took `callbacks`: later callbacks run on registration.
-    callbacks_closed: bool,
     /// Wakers with the key that removes them again (a wait that gave up).
     wakers: Vec<(WakerKey, Waker)>,
     next_key: u64,
-    /// Set when the completer took `wakers`, after `DONE`.
-    wakers_closed: bool,
+    /// The task's stop token, made on first use.
+    stop: Option<StopToken>,
+}
+
+impl<T> HookSlot<T> {
+    /// The hook lists, made on first use.
+    fn hooks(&mut self) -> &mut Hooks<T> {
+        self.hooks.get_or_insert_with(|| {
+            Box::new(Hooks {
+                callbacks: Vec::new(),
+                wakers: Vec::new(),
+                next_key: 0,
+                stop: None,
+            })
+        })
+    }
+
+    /// Takes the callbacks registered so far (none if the lists were never made).
+    fn take_callbacks(&mut self) -> Vec<Callback<T>> {
+        self.hooks
+            .as_mut()
+            .map(|hooks| std::mem::take(&mut hooks.callbacks))
+            .unwrap_or_default()
+    }
+
+    /// Takes the wakers registered so far (none if the lists were never made).
+    fn take_wakers(&mut self) -> Vec<(WakerKey, Waker)> {
+        self.hooks
+            .as_mut()
+            .map(|hooks| std::mem::take(&mut hooks.wakers))
+            .unwrap_or_default()
+    }
+}
+
+/// How long [`Shared::block`] may wait.
+#[derive(Clone, Copy)]
+pub(crate) enum Block<'a> {
+    /// Until the future is done.
+    Forever,
+    /// Until the future is done or the deadline passes.
+    Until(Instant),
+    /// Until the future is done or the token fires.
+    Stop(&'a StopToken),
+}
+
+weftkit_shim::thread_local! {
+    /// This thread's parker for blocking on futures: set by the waker that a blocked
+    /// [`Shared::block`] registers. One per thread, reused: a thread blocks on one
+    /// future at a time.
+    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! has no const form")]
+    static PARKER: Arc<Event> = Arc::new(Event::new());
 }
 
 /// Names a waker registered with [`Shared::add_waker`], to remove it again.
@@ -79,21 +142,17 @@ unsafe impl<T: Send> Send for Shared<T> {}
 impl<T> Shared<T> {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self {
-            state: AtomicU8::new(0),
+            state: AtomicU32::new(0),
             result: UnsafeCell::new(None),
-            hooks: Lock::new(Hooks {
-                callbacks: Vec::new(),
+            hooks: Lock::new(HookSlot {
+                hooks: None,
                 callbacks_closed: false,
-                wakers: Vec::new(),
-                next_key: 0,
                 wakers_closed: false,
             }),
-            done: Event::new(),
-            stop: Lock::new(None),
         })
     }
 
-    fn state(&self) -> u8 {
+    fn state(&self) -> u32 {
         self.state.load(Ordering::Acquire)
     }
 
@@ -135,8 +194,8 @@ impl<T> Shared<T> {
     /// The task's stop token, made on first use; already stopped if
     /// [`Future::request_stop`] asked.
     pub(crate) fn stop_token(&self) -> StopToken {
-        let mut slot = self.stop.lock();
-        let token = slot.get_or_insert_with(StopToken::new).clone();
+        let mut slot = self.hooks.lock();
+        let token = slot.hooks().stop.get_or_insert_with(StopToken::new).clone();
         drop(slot);
         if self.state() & STOP_REQUESTED != 0 {
             token.stop();
@@ -153,7 +212,11 @@ impl<T> Shared<T> {
         if previous & (DONE | RESOLVED) != 0 {
             return false;
         }
-        if let Some(token) = &*self.stop.lock() {
+        let token = {
+            let slot = self.hooks.lock();
+            slot.hooks.as_ref().and_then(|hooks| hooks.stop.clone())
+        };
+        if let Some(token) = token {
             token.stop();
         }
         true
@@ -178,12 +241,13 @@ impl<T> Shared<T> {
         // callback on this very thread would wait for forever.
         loop {
             let callbacks = {
-                let mut hooks = self.hooks.lock();
-                if hooks.callbacks.is_empty() {
-                    hooks.callbacks_closed = true;
+                let mut slot = self.hooks.lock();
+                let callbacks = slot.take_callbacks();
+                if callbacks.is_empty() {
+                    slot.callbacks_closed = true;
                     break;
                 }
-                std::mem::take(&mut hooks.callbacks)
+                callbacks
             };
             // SAFETY: as above: until `DONE` only this thread touches the cell.
             let result = self.result.with(|cell| unsafe { (*cell).as_ref() });
@@ -194,11 +258,10 @@ impl<T> Shared<T> {
             }
         }
         let previous = self.state.fetch_or(flags, Ordering::AcqRel);
-        self.done.set();
         let wakers = {
-            let mut hooks = self.hooks.lock();
-            hooks.wakers_closed = true;
-            std::mem::take(&mut hooks.wakers)
+            let mut slot = self.hooks.lock();
+            slot.wakers_closed = true;
+            slot.take_wakers()
         };
         for (_, waker) in wakers {
             waker();
@@ -217,12 +280,13 @@ impl<T> Shared<T> {
     /// key to [`remove_waker`](Self::remove_waker): nothing else frees the waker
     /// (and what it holds) until the future completes, which may be never.
     pub(crate) fn add_waker(&self, waker: Waker) -> Option<WakerKey> {
-        let mut hooks = self.hooks.lock();
-        if hooks.wakers_closed {
-            drop(hooks);
+        let mut slot = self.hooks.lock();
+        if slot.wakers_closed {
+            drop(slot);
             waker();
             None
         } else {
+            let hooks = slot.hooks();
             let key = WakerKey(hooks.next_key);
             hooks.next_key += 1;
             hooks.wakers.push((key, waker));
@@ -234,18 +298,67 @@ impl<T> Shared<T> {
     /// the completer took it already.
     pub(crate) fn remove_waker(&self, key: WakerKey) {
         let removed = {
-            let mut hooks = self.hooks.lock();
-            let index = hooks.wakers.iter().position(|(k, _)| *k == key);
-            index.map(|index| hooks.wakers.swap_remove(index))
+            let mut slot = self.hooks.lock();
+            slot.hooks.as_mut().and_then(|hooks| {
+                let index = hooks.wakers.iter().position(|(k, _)| *k == key);
+                index.map(|index| hooks.wakers.swap_remove(index))
+            })
         };
         // Dropped outside the lock: a waker's captures may be anything.
         drop(removed);
     }
 
+    /// Blocks this thread until the future is done or `limit` ends; whether it is done.
+    ///
+    /// The thread waits on its own parker (`PARKER`) after registering a waker that
+    /// sets it. The parker is cleared before each registration, so a set it still
+    /// carries comes from an earlier wait's waker that ran late: such a wake finds the
+    /// future not done, removes this wait's waker and registers again. A waker that
+    /// could not be removed was taken by the completer, which takes wakers only after
+    /// `DONE`: the next check sees the future done.
+    pub(crate) fn block(&self, limit: Block<'_>) -> bool {
+        PARKER.with(|parker| {
+            loop {
+                if self.is_done() {
+                    return true;
+                }
+                parker.clear();
+                let waker: Waker = {
+                    let parker = Arc::clone(parker);
+                    Box::new(move || parker.set())
+                };
+                let Some(key) = self.add_waker(waker) else {
+                    return true; // closed: the completer is past `DONE`
+                };
+                let woke = match limit {
+                    Block::Forever => {
+                        parker.wait();
+                        true
+                    }
+                    Block::Until(deadline) => {
+                        parker.wait_timeout(deadline.saturating_duration_since(Instant::now()))
+                    }
+                    Block::Stop(stop) => parker.wait_stoppable(stop).is_ok(),
+                };
+                if woke && self.is_done() {
+                    return true;
+                }
+                self.remove_waker(key);
+                if !woke {
+                    return self.is_done();
+                }
+            }
+        })
+    }
+
     /// Wakers registered and not yet run or removed.
     #[cfg(test)]
     pub(crate) fn waker_count(&self) -> usize {
-        self.hooks.lock().wakers.len()
+        self.hooks
+            .lock()
+            .hooks
+            .as_ref()
+            .map_or(0, |hooks| hooks.wakers.len())
     }
 }
 
@@ -304,8 +417,6 @@ fn run_callback<T>(callback: Callback<T>, result: &Result<T, TaskError>) {
 #[must_use = "a future does nothing unless waited on; drop it explicitly to let the task run unobserved"]
 pub struct Future<T> {
     shared: Arc<Shared<T>>,
-    /// The result was taken, or its error read: nothing to report on drop.
-    observed: bool,
     /// The async task's waker registered by the last `poll` that found the task
     /// pending, with the key that removes it again (see `async_interop.rs`).
     /// Boxed: only awaited futures have one, and every future carries the slot.
@@ -318,7 +429,6 @@ impl<T> Future<T> {
     pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
         Self {
             shared,
-            observed: false,
             async_waker: None,
             _shares_t: PhantomData,
         }
@@ -427,10 +537,10 @@ impl<T> Future<T> {
     }
 
     pub(crate) fn take(&mut self) -> Result<T, TaskError> {
-        if self.observed {
+        if self.shared.state() & TAKEN != 0 {
             return Err(TaskError::AlreadyTaken);
         }
-        self.observed = true;
+        self.shared.state.fetch_or(TAKEN, Ordering::Relaxed);
         let taken = self.shared.result.with_mut(|cell| {
             // SAFETY: `DONE` was observed (Acquire) and the handle is alive, so the
             // completer no longer touches the cell and only this handle reads it
@@ -554,7 +664,7 @@ impl<T> Future<T> {
             // worker may look) must run it: blocking at once deadlocked a one-worker
             // pool until the token fired.
             Some(worker) => self.help(worker, Limit::Stop(stop)),
-            None => self.shared.done.wait_stoppable(stop).is_ok(),
+            None => self.shared.block(Block::Stop(stop)),
         };
         if done { Ok(()) } else { Err(Stopped) }
     }
@@ -606,7 +716,9 @@ impl<T> Future<T> {
             Some(worker) => {
                 self.help(worker, Limit::Never);
             }
-            None => self.shared.done.wait(),
+            None => {
+                self.shared.block(Block::Forever);
+            }
         }
     }
 
@@ -631,7 +743,8 @@ impl<T> Future<T> {
         match (current_worker(), Instant::now().checked_add(timeout)) {
             (Some(worker), Some(deadline)) => self.help(worker, Limit::Deadline(deadline)),
             (Some(worker), None) => self.help(worker, Limit::Never),
-            (None, _) => self.shared.done.wait_timeout(timeout),
+            (None, Some(deadline)) => self.shared.block(Block::Until(deadline)),
+            (None, None) => self.shared.block(Block::Forever),
         }
     }
 
@@ -819,14 +932,14 @@ impl<T> Future<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
-        let mut hooks = self.shared.hooks.lock();
-        if !hooks.callbacks_closed {
-            hooks.callbacks.push(Box::new(callback));
+        let mut slot = self.shared.hooks.lock();
+        if !slot.callbacks_closed {
+            slot.hooks().callbacks.push(Box::new(callback));
             return;
         }
-        drop(hooks);
+        drop(slot);
         // The completer is past its callbacks; once `DONE` is set the result is ours.
-        self.shared.done.wait();
+        self.shared.block(Block::Forever);
         // SAFETY: `DONE` is set and the handle is alive: only this handle touches the
         // cell (and `&self` excludes a concurrent `take`).
         let result = self.shared.result.with(|cell| unsafe { (*cell).as_ref() });
@@ -846,7 +959,7 @@ impl<T> Drop for Future<T> {
     fn drop(&mut self) {
         // An awaiting task that gave up leaves no waker behind (and none is woken).
         self.forget_async_waker();
-        if self.observed {
+        if self.shared.state() & TAKEN != 0 {
             return;
         }
         let previous = self.shared.state.fetch_or(HANDLE_DROPPED, Ordering::AcqRel);

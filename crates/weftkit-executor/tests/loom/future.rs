@@ -160,3 +160,41 @@ fn waker_registration_racing_drop_and_completion() {
         );
     });
 }
+
+/// A thread outside the pool blocks on its own parker after registering a waker
+/// (`Shared::block`): the completion racing the registration must wake it (no lost
+/// wake-up), and the value it then takes is the one completed.
+#[test]
+fn a_blocked_result_racing_the_completion_gets_the_value() {
+    model(|| {
+        let (promise, future) = weftkit_executor::Promise::<u8>::new();
+        let completer = thread::spawn(move || promise.complete(Ok(5)));
+        assert_eq!(future.result(), Ok(5));
+        completer.join().unwrap();
+    });
+}
+
+/// The parker is the thread's own and reused: a wait that timed out while its future
+/// completed may have its waker run late, during the thread's next wait on another
+/// future. That stale wake-up must not end the second wait early (its result is the
+/// second future's value), and nothing is lost for the first. The late wake-up
+/// needs three preemptions (the completer stops between taking the wakers and running
+/// them), one more than the suite's default bound: this small model sets its own.
+#[test]
+fn a_late_waker_of_a_timed_out_wait_does_not_end_the_next_wait() {
+    use std::time::Duration;
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(|| {
+        let (first, first_future) = weftkit_executor::Promise::<u8>::new();
+        let (second, second_future) = weftkit_executor::Promise::<u8>::new();
+        let completer = thread::spawn(move || {
+            first.complete(Ok(1));
+            second.complete(Ok(2));
+        });
+        let _ = first_future.wait_timeout(Duration::from_millis(1));
+        assert_eq!(second_future.result(), Ok(2));
+        assert_eq!(first_future.result(), Ok(1));
+        completer.join().unwrap();
+    });
+}
