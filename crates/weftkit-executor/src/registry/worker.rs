@@ -150,6 +150,14 @@ impl WorkerThread {
         self.registry.sleep.new_work();
     }
 
+    /// Pushes a `join`'s second closure onto this worker's own deque: no fence (S9),
+    /// because this worker takes the job back itself if nobody steals it.
+    #[inline]
+    pub(crate) fn push_join(&self, job: JobRef) {
+        self.local.push(job);
+        self.registry.sleep.new_join_work();
+    }
+
     /// Pops the newest job of this worker's own deque (used by `join` to take its
     /// second closure back when nobody stole it).
     #[inline]
