@@ -25,6 +25,7 @@ impl WorkerLatch {
         }
     }
 
+    #[inline]
     fn probe(&self) -> bool {
         self.set.load(Ordering::Acquire)
     }
@@ -164,7 +165,7 @@ where
     let job_b = StackJob::new(b, WorkerLatch::new(worker));
     // SAFETY: this frame does not return before `job_b` was either popped back (and
     // run inline) or executed by a thief and its latch observed set.
-    worker.push(unsafe { job_b.as_job_ref() });
+    worker.push_join(unsafe { job_b.as_job_ref() });
     // Start another worker if none is idle to steal `b`, as `push_closure` does:
     // otherwise a fork-join tree on a fresh pool never ran on more than the two
     // workers that the outside `install` started, whatever `max_workers`.

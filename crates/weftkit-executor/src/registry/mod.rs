@@ -165,11 +165,14 @@ impl Registry {
         }
     }
 
+    #[inline]
     pub(crate) fn grow_if_idle(this: &Arc<Self>) {
         // Not while shutting down: more parallelism is no use then, and a worker
         // started that late would only widen the window `join_workers` must close.
-        if this.sleep.sleeping() == 0
-            && this.started_workers() < this.config.max_workers
+        // `started` first: once the pool is full it never changes, so a `join` on a
+        // full pool pays one read of an unshared line and no read of the sleep counts.
+        if this.started_workers() < this.config.max_workers
+            && this.sleep.sleeping() == 0
             && !this.is_shutting_down()
         {
             // A refused thread is fine here: `ensure_worker` guaranteed one runs.
@@ -209,6 +212,7 @@ impl Registry {
     /// # Errors
     ///
     /// When the OS refused the thread.
+    #[inline(never)]
     fn start_worker_if_needed(this: &Arc<Self>) -> Result<(), SpawnError> {
         if this.sleep.sleeping() > 0 {
             return Ok(());

@@ -132,6 +132,20 @@ impl Sleep {
         }
     }
 
+    /// Called after a `join` pushed its second closure onto the joining worker's own
+    /// deque: as [`new_work`](Self::new_work) but with no fence (S9). The joining worker
+    /// takes the job back itself if nobody steals it, so a sleeper that misses this
+    /// push loses parallelism, never the job; the next push that sees it asleep wakes it.
+    #[inline]
+    pub(crate) fn new_join_work(&self) {
+        // S9: plain loads (a `mov` on x86); no fence, unlike S2 and S7.
+        if self.num_sleeping.load(Ordering::SeqCst) > 0
+            && self.num_searching.load(Ordering::SeqCst) == 0
+        {
+            self.wake_one();
+        }
+    }
+
     /// A worker starts spinning in search of work (S6).
     pub(crate) fn start_searching(&self) {
         self.num_searching.fetch_add(1, Ordering::SeqCst);

@@ -150,6 +150,14 @@ impl WorkerThread {
         self.registry.sleep.new_work();
     }
 
+    /// Pushes a `join`'s second closure onto this worker's own deque: no fence (S9),
+    /// because this worker takes the job back itself if nobody steals it.
+    #[inline]
+    pub(crate) fn push_join(&self, job: JobRef) {
+        self.local.push(job);
+        self.registry.sleep.new_join_work();
+    }
+
     /// Pops the newest job of this worker's own deque (used by `join` to take its
     /// second closure back when nobody stole it).
     #[inline]
@@ -196,15 +204,25 @@ impl WorkerThread {
             let mut retry = false;
             for offset in 1..n {
                 let victim = (self.index + offset) % n;
-                match registry.local_stealers[victim].steal() {
-                    Steal::Success(job) => return Some(Work::Local(job)),
-                    Steal::Empty => {}
-                    Steal::Retry => retry = true,
+                // `is_empty` first: two loads, where crossbeam's `steal` pins its
+                // epoch (a SeqCst RMW, and on a thread's first pin a registration
+                // that its exit undoes) before it looks. Workers that never steal,
+                // as in a pool that only runs injected tasks, never pin at all.
+                let local = &registry.local_stealers[victim];
+                if !local.is_empty() {
+                    match local.steal() {
+                        Steal::Success(job) => return Some(Work::Local(job)),
+                        Steal::Empty => {}
+                        Steal::Retry => retry = true,
+                    }
                 }
-                match registry.inbox_stealers[victim].steal() {
-                    Steal::Success(job) => return Some(Work::Injected(job)),
-                    Steal::Empty => {}
-                    Steal::Retry => retry = true,
+                let inbox = &registry.inbox_stealers[victim];
+                if !inbox.is_empty() {
+                    match inbox.steal() {
+                        Steal::Success(job) => return Some(Work::Injected(job)),
+                        Steal::Empty => {}
+                        Steal::Retry => retry = true,
+                    }
                 }
             }
             if !retry {
@@ -228,8 +246,13 @@ impl WorkerThread {
         }
         const BUSY_ROUNDS: u32 = 10;
         const BUDGET: Duration = Duration::from_micros(50);
+        // A shutdown also ends the search (`true`: look again, and the main loop
+        // exits once the queues are empty): a worker that finished its last task just
+        // before `shutdown` would otherwise spin out its budget first, on a CPU that
+        // the thread joining the pool needs.
+        let registry = &self.registry;
         for round in 0..BUSY_ROUNDS {
-            if self.registry.has_work() {
+            if registry.has_work() || registry.is_shutting_down() {
                 return true;
             }
             for _ in 0..(1u32 << round) {
@@ -238,7 +261,7 @@ impl WorkerThread {
         }
         let began = Instant::now();
         loop {
-            if self.registry.has_work() {
+            if registry.has_work() || registry.is_shutting_down() {
                 return true;
             }
             if began.elapsed() >= BUDGET {

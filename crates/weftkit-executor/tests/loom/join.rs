@@ -1,6 +1,8 @@
 //! `join` (rayon's fork-join): the second closure is either popped back and run by the
 //! joining worker, or stolen and run by the other worker, whose latch wakes the
-//! joiner (S4). Both results come back, and borrowed data is read correctly.
+//! joiner (S4). Both results come back, and borrowed data is read correctly. The push
+//! of the second closure is not fenced (S9): the model explores the other worker
+//! falling asleep without seeing it, and the joiner must then take it back itself.
 
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use weftkit_executor::ThreadPool;
