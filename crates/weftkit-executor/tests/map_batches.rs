@@ -260,3 +260,32 @@ fn fold_based_adaptors_see_every_item() {
         assert_eq!(sum, (0..50_000u64).map(|n| n * 2).sum());
     });
 }
+
+/// Maps one after another on a thread reuse the buffers the previous one left, also
+/// when a map of other types came in between, or one was dropped half read.
+#[test]
+fn maps_in_a_row_reuse_buffers_correctly() {
+    watchdog(|| {
+        let pool = pool(2);
+        for round in 0..4u64 {
+            let n = 100_000 + round * 12_345;
+            let sum: u64 = pool
+                .map(move |x: u64| x + round, 0..n)
+                .map(Result::unwrap)
+                .sum();
+            assert_eq!(sum, (0..n).map(|x| x + round).sum());
+            let words: Vec<String> = pool
+                .map(|b: u8| b.to_string(), 0..=255u8)
+                .chunksize(7)
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(
+                words,
+                (0..=255u8).map(|b| b.to_string()).collect::<Vec<_>>()
+            );
+            let mut half = pool.map(|x: u64| x * 2, 0..50_000u64);
+            assert_eq!(half.by_ref().take(20_000).count(), 20_000);
+            assert_eq!(half.next(), Some(Ok(40_000)));
+        }
+    });
+}

@@ -5,6 +5,7 @@
 //! helps); `map_unordered` sends one task per item and yields them as they finish.
 
 mod batch;
+mod kept;
 mod ordered;
 mod ready;
 mod unordered;
@@ -34,6 +35,9 @@ impl ThreadPool {
     /// items thus cost one task per few thousand, not one each. The window is counted
     /// in batches: at most `window` batches, so `window * 256 KiB` of items, are taken
     /// ahead of the reader. [`chunksize(n)`](Map::chunksize) fixes the size instead.
+    /// A map read to the end leaves its emptied buffers (at most 4 MiB) to the next map
+    /// of the same types on the calling thread, which then does not start from fresh
+    /// memory.
     ///
     /// Dropping the map cancels the batches that have not started and asks running
     /// ones to stop (they skip their remaining items).

@@ -6,6 +6,7 @@ use std::fmt;
 use weftkit_shim::sync::Arc;
 
 use super::batch::{self, Batch, Chunking};
+use super::kept;
 use super::ready::Ready;
 use super::{plus_input, stop_unread};
 use crate::future::Future;
@@ -45,8 +46,9 @@ pub struct Map<'pool, I: Iterator, F, R> {
     /// Submitted batches, oldest first.
     in_flight: VecDeque<InFlight<I::Item, R>>,
     /// Emptied buffers of finished batches, reused so that a long map does not
-    /// allocate (and fault in) fresh memory for every batch.
-    spare: Vec<(Vec<I::Item>, Vec<R>)>,
+    /// allocate (and fault in) fresh memory for every batch; left on the thread for
+    /// the next map when this one is dropped.
+    spare: kept::Buffers<I::Item, R>,
     /// The oldest batch's results not yet yielded.
     ready: Ready<R>,
     /// Batches in flight at most.
@@ -55,13 +57,17 @@ pub struct Map<'pool, I: Iterator, F, R> {
 }
 
 impl<'pool, I: Iterator, F, R> Map<'pool, I, F, R> {
-    pub(super) fn new(pool: &'pool ThreadPool, items: I, f: F, window: usize) -> Self {
+    pub(super) fn new(pool: &'pool ThreadPool, items: I, f: F, window: usize) -> Self
+    where
+        I::Item: 'static,
+        R: 'static,
+    {
         Self {
             pool,
             items,
             f: Arc::new(f),
             in_flight: VecDeque::new(),
-            spare: Vec::new(),
+            spare: kept::take::<I::Item, R>(),
             ready: Ready::default(),
             window,
             chunking: Chunking::adaptive::<I::Item, R>(),
@@ -135,6 +141,11 @@ where
             );
         }
         let Some(oldest) = self.in_flight.pop_front() else {
+            // The map is done: leave its buffers to the next map on this thread.
+            if let Some(values) = self.ready.take_buffer() {
+                self.spare.push((Vec::new(), values));
+            }
+            kept::keep(std::mem::take(&mut self.spare));
             return false;
         };
         let spent = self.ready.take_buffer();
