@@ -1,9 +1,10 @@
-//! Map over 10,000,000 items and sum: weft's lazy `map` with a chunksize, and a weft
-//! `scope` over chunks, against rayon's `par_iter` and `std::thread::scope` chunks.
+//! Map over 10,000,000 items and sum: weft's lazy `map` with default settings and
+//! with a chunksize, and a weft `scope` over chunks, against rayon's `par_iter` and
+//! `std::thread::scope` chunks.
 
 use rayon::prelude::*;
 
-use crate::harness::{Bench, Contender, Workload, workers};
+use crate::harness::{Bench, Contender, Workload, rate_of, workers};
 
 /// The per-item work: a hash folded to 10 bits, so sums cannot overflow.
 fn f(x: u64) -> u64 {
@@ -12,6 +13,12 @@ fn f(x: u64) -> u64 {
 
 /// Items per chunk for the chunked systems.
 const CHUNK: u64 = 10_000;
+
+/// The weft `map` with default settings (the one issue 14 sets a target for).
+const MAP_DEFAULT: &str = "weft map, default settings";
+
+/// rayon's entry, the peer of that target.
+const RAYON: &str = "rayon par_iter";
 
 /// The sum of `f` over `start..end`.
 fn range_sum(start: u64, end: u64) -> u64 {
@@ -40,8 +47,15 @@ pub(crate) fn run(bench: &mut Bench) {
         assert_eq!(got, expected, "{system} computed a wrong sum");
         n
     };
-    bench.run(
+    let measured = bench.run(
         Workload::new(format!("map/{}M items", n as f64 / 1e6), "item")
+            .with(Contender::weft(MAP_DEFAULT, || {
+                let got = pool
+                    .map(f, 0..n)
+                    .map(|r| r.expect("f does not panic"))
+                    .sum();
+                check("weft map", got)
+            }))
             .with(Contender::weft(
                 format!("weft map, chunksize {CHUNK}"),
                 || {
@@ -67,7 +81,7 @@ pub(crate) fn run(bench: &mut Bench) {
                     check("weft scope", sums.iter().sum())
                 },
             ))
-            .with(Contender::peer("rayon par_iter", || {
+            .with(Contender::peer(RAYON, || {
                 let got = rayon.install(|| (0..n).into_par_iter().map(f).sum());
                 check("rayon", got)
             }))
@@ -85,4 +99,16 @@ pub(crate) fn run(bench: &mut Bench) {
                 check("std::thread::scope", got)
             })),
     );
+    if let (Some(w), Some(r)) = (rate_of(&measured, MAP_DEFAULT), rate_of(&measured, RAYON)) {
+        bench.target(
+            "map: ThreadPool::map, default settings, at least 0.8x rayon par_iter",
+            w / r >= 0.8,
+            format!(
+                "weft map {:.1} M items/s vs rayon {:.1} M/s ({:.2}x)",
+                w / 1e6,
+                r / 1e6,
+                w / r
+            ),
+        );
+    }
 }

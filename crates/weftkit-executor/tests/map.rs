@@ -117,8 +117,9 @@ fn map_of_an_endless_iterator_with_take() {
     });
 }
 
-/// The window bounds the tasks in flight: at most `window` items are taken from the
-/// input ahead of what was yielded, and at most `window` run at once.
+/// The window bounds the tasks in flight: with one item per task, at most `window`
+/// items are taken from the input ahead of what was yielded, and at most `window` run
+/// at once.
 #[test]
 fn map_window_bounds_tasks_in_flight() {
     watchdog(|| {
@@ -143,6 +144,7 @@ fn map_window_bounds_tasks_in_flight() {
                     },
                     input,
                 )
+                .chunksize(1)
                 .window(window);
             let mut yielded = 0;
             for r in map.by_ref() {
@@ -159,10 +161,10 @@ fn map_window_bounds_tasks_in_flight() {
     });
 }
 
-/// The default window is 4 tasks per worker: a slow consumer never lets a map run
-/// ahead of it by more than that.
+/// The default window is 4 tasks per worker, and a task holds at most 256 KiB of
+/// items (32 Ki `u64`s): a slow consumer never lets a map run further ahead of it.
 #[test]
-fn map_default_window_is_four_per_worker() {
+fn map_default_window_bounds_the_items_taken_ahead() {
     watchdog(|| {
         let pool = pool(2);
         let pulled = Arc::new(AtomicUsize::new(0));
@@ -173,10 +175,13 @@ fn map_default_window_is_four_per_worker() {
             })
         };
         let mut map = pool.map(|n| n, input);
-        for expected in 0..100u64 {
+        for expected in 0..200_000u64 {
             assert_eq!(map.next(), Some(Ok(expected)));
-            assert!(pulled.load(Ordering::SeqCst) <= expected as usize + 8);
+            let ahead = pulled.load(Ordering::SeqCst) - expected as usize;
+            assert!(ahead <= 8 * 32 * 1024 + 1, "{ahead} items taken ahead");
         }
+        let debug = format!("{map:?}");
+        assert!(debug.contains("window: 8"), "{debug}");
     });
 }
 
