@@ -29,10 +29,13 @@
 //!   item's `Drop` may use the queue.
 
 mod api;
+mod array;
 mod fifo;
+mod fifo_core;
 mod lifo;
 mod priority;
 mod shared;
+mod sleepers;
 
 use api::queue_flavour;
 pub use fifo::Queue;
