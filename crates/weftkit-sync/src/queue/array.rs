@@ -199,6 +199,21 @@ impl<T> ArrayCore<T> {
         &self.slots[(pos & (self.low - 1)) as usize]
     }
 
+    /// Whether the slot at `tail` looks free for this lap: a read-only test to spin on
+    /// before parking, which leaves `head`'s cache line (written by every get) alone.
+    fn may_push(&self) -> bool {
+        let tail = self.tail.load(Ordering::Relaxed);
+        tail & self.shut() != 0
+            || self.slot(self.pos(tail)).stamp.load(Ordering::Relaxed) == self.pos(tail)
+    }
+
+    /// Whether the slot at `head` looks filled: a read-only test to spin on before
+    /// parking, which leaves `tail`'s cache line (written by every put) alone.
+    fn may_pop(&self) -> bool {
+        let pos = self.pos(self.head.load(Ordering::Relaxed));
+        self.slot(pos).stamp.load(Ordering::Relaxed) == pos + 1
+    }
+
     /// Puts `item` if there is room; never waits except in the A2 window.
     fn try_push(&self, item: T) -> Result<(), (T, Refused)> {
         let mut backoff = Backoff(0);
@@ -323,6 +338,8 @@ impl<T> ArrayCore<T> {
                 return Err(PutError::Full(item));
             };
             if spin.before_park() {
+                // Spin on the slot alone until it looks free (A2 decides for real).
+                while !self.may_push() && spin.before_park() {}
                 continue;
             }
             let waiter = self.putters.register(&self.head);
@@ -365,6 +382,8 @@ impl<T> ArrayCore<T> {
                 return Err(GetError::Empty);
             };
             if spin.before_park() {
+                // Spin on the slot alone until it looks filled (A2 decides for real).
+                while !self.may_pop() && spin.before_park() {}
                 continue;
             }
             let waiter = self.getters.register(&self.tail);
