@@ -61,6 +61,8 @@ struct Backoff(u32);
 
 impl Backoff {
     const SPIN_LIMIT: u32 = 6;
+    /// Busy rounds a blocking call spins before it starts yielding (A10).
+    const BUSY_BEFORE_PARK: u32 = 3;
     /// Rounds (spins, then yields) a blocking call tries before it parks.
     const PARK_AFTER: u32 = if weftkit_shim::IS_MODEL { 1 } else { 10 };
 
@@ -93,7 +95,13 @@ impl Backoff {
         if self.0 > Self::PARK_AFTER {
             return false;
         }
-        self.snooze();
+        if self.0 < Self::BUSY_BEFORE_PARK {
+            self.spin();
+        } else {
+            // The thread that will make room or put an item often shares this CPU.
+            yield_now();
+            self.0 += 1;
+        }
         true
     }
 }
