@@ -9,7 +9,7 @@ use crate::cmd::{cargo, step, workspace_root};
 const DEFAULT_SCALE: &str = "50";
 
 /// Crates with shuttle models in `tests/shuttle.rs`.
-const MODELLED: &[&str] = &["weftkit-executor"];
+const MODELLED: &[&str] = &["weftkit-sync", "weftkit-executor"];
 
 /// Runs every shuttle model; `--scale X` multiplies every model's iteration count.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {

@@ -12,6 +12,8 @@ mod event;
 mod lock;
 #[path = "loom/queue.rs"]
 mod queue;
+#[path = "loom/queue_array.rs"]
+mod queue_array;
 #[path = "loom/rlock.rs"]
 mod rlock;
 #[path = "loom/semaphore.rs"]

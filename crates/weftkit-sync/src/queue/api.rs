@@ -1,7 +1,8 @@
 //! `queue_flavour!`: a public queue type and its whole method set, generated once for
 //! each flavour around the shared `QueueCore`.
 
-/// Defines `pub struct $Name<T>` over `QueueCore<$Store>` with the documented API.
+/// Defines `pub struct $Name<T>` over a core (`QueueCore<Store>` or `FifoCore<T>`:
+/// the same inherent methods) with the documented API.
 ///
 /// The caller writes the type's own docs (summary, examples, the heading
 /// "# Differences from Python's ..." and its flavour-specific bullets); the macro
@@ -10,7 +11,7 @@
 macro_rules! queue_flavour {
     (
         $(#[$attr:meta])*
-        pub struct $Name:ident<T $(: $bound:path)?>(QueueCore<$Store:ty>);
+        pub struct $Name:ident<T $(: $bound:path)?>($Core:ty);
     ) => {
         $(#[$attr])*
         /// - Errors are values, and a refused item comes back inside the error:
@@ -43,8 +44,25 @@ macro_rules! queue_flavour {
         /// - [`task_done`](Self::task_done) called more often than items were put
         ///   raises `ValueError` in Python; here it returns
         ///   [`TaskDoneError`](crate::TaskDoneError) and leaves the count unchanged.
+        ///
+        /// # Fairness
+        ///
+        /// Callers that must wait are served in the order they started waiting, one
+        /// per event: each item put wakes the getter that has waited longest, each
+        /// item taken wakes the putter that has waited longest, and the last
+        /// [`task_done`](Self::task_done) wakes every joiner at once;
+        /// [`shutdown`](Self::shutdown) wakes every waiting getter and putter. A woken
+        /// caller is not handed the item or the slot: it tries again like any other
+        /// caller, and a thread that was not waiting (one that just arrived, or is
+        /// still spinning briefly before it parks) may take the item or slot first;
+        /// the woken caller then waits again, at the back of the line. So no caller
+        /// is guaranteed to go before a newcomer, and under steady contention one
+        /// caller may lose repeatedly. Python's queues behave the same way: their
+        /// `threading.Condition` wakes waiters in order and the woken thread must
+        /// re-take the queue's mutex, which a newcomer may get first. The items
+        /// themselves always leave in the flavour's order, whoever takes them.
         pub struct $Name<T> {
-            core: $crate::queue::shared::QueueCore<$Store>,
+            core: $Core,
         }
 
         impl<T $(: $bound)?> $Name<T> {
@@ -68,7 +86,7 @@ macro_rules! queue_flavour {
             /// # Ok::<(), ConfigError>(())
             /// ```
             pub fn bounded(capacity: usize) -> Result<Self, $crate::ConfigError> {
-                $crate::queue::shared::QueueCore::bounded(capacity).map(|core| Self { core })
+                <$Core>::bounded(capacity).map(|core| Self { core })
             }
 
             /// A queue with no bound: [`put`](Self::put) never waits for room.
@@ -83,7 +101,7 @@ macro_rules! queue_flavour {
             #[must_use]
             pub fn unbounded() -> Self {
                 Self {
-                    core: $crate::queue::shared::QueueCore::unbounded(),
+                    core: <$Core>::unbounded(),
                 }
             }
 

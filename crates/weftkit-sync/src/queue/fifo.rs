@@ -31,6 +31,11 @@ queue_flavour! {
     /// error. `Queue<T>` is `Send` and `Sync` when `T` is `Send`; share it by reference
     /// (scoped threads) or in an `Arc`.
     ///
+    /// A bounded queue keeps its items in a ring of `capacity` slots allocated when it
+    /// is made, and `put` and `get` claim a slot with one atomic operation, taking no
+    /// lock unless they must wait (when the slots would take more than 4 MiB, the
+    /// queue grows as items arrive instead, behind a lock, as an unbounded one does).
+    ///
     /// See also [`LifoQueue`](crate::LifoQueue) (last in, first out) and
     /// [`PriorityQueue`](crate::PriorityQueue) (lowest first), which have the same
     /// methods.
@@ -63,5 +68,5 @@ queue_flavour! {
     /// # Differences from Python's `queue.Queue`
     ///
     /// - `Queue` is `Queue<T>`: one item type, checked at compile time.
-    pub struct Queue<T>(QueueCore<VecDeque<T>>);
+    pub struct Queue<T>(super::fifo_core::FifoCore<T>);
 }

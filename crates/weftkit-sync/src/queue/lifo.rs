@@ -44,5 +44,5 @@ queue_flavour! {
     /// # Differences from Python's `queue.LifoQueue`
     ///
     /// - `LifoQueue` is `LifoQueue<T>`: one item type, checked at compile time.
-    pub struct LifoQueue<T>(QueueCore<Vec<T>>);
+    pub struct LifoQueue<T>(super::shared::QueueCore<Vec<T>>);
 }

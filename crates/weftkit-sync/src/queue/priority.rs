@@ -58,5 +58,5 @@ queue_flavour! {
     ///   `(priority, data)` tuple works the same way, as long as `data` is `Ord`; if it
     ///   is not, give the item an `Ord` impl that looks at the priority only (Python's
     ///   `field(compare=False)` recipe).
-    pub struct PriorityQueue<T: Ord>(QueueCore<BinaryHeap<Reverse<T>>>);
+    pub struct PriorityQueue<T: Ord>(super::shared::QueueCore<BinaryHeap<Reverse<T>>>);
 }

@@ -1,12 +1,14 @@
 //! Queues: blocked putters and getters are woken (Q1), a waiter that gives up never
 //! strands the item or slot it was woken for (Q2, L1), shutdown and task_done wake
-//! everyone who must wake (Q3). The three flavours share one core, so `Queue` stands
-//! for all of them.
+//! everyone who must wake (Q3). The three flavours share one core, so an unbounded
+//! `Queue` stands for all of them; a bounded `Queue` is the lock-free ring
+//! (`queue_array.rs`), so the bounded models of the locked core use `LifoQueue`
+//! where the ring's spin window would make loom's search endless.
 
 use loom::sync::Arc;
 use loom::thread;
 use weftkit_shim::time::Duration;
-use weftkit_sync::{GetError, PutError, Queue, QueueJoinError};
+use weftkit_sync::{GetError, LifoQueue, PutError, Queue, QueueJoinError};
 use weftkit_testkit::model;
 
 /// Capacity 1, two items: the putter parks on the second put until the getter takes
@@ -113,7 +115,7 @@ fn timed_out_getter_passes_on_the_item() {
 #[test]
 fn timed_out_putter_passes_on_the_slot() {
     model(|| {
-        let q = Arc::new(Queue::bounded(1).unwrap());
+        let q = Arc::new(LifoQueue::bounded(1).unwrap());
         q.put(0).unwrap();
         let timed = {
             let q = Arc::clone(&q);
