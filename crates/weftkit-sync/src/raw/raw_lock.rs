@@ -250,27 +250,16 @@ impl RawLock {
     }
 
     /// Takes the queue lock, waiting for its short-lived holder if need be.
+    ///
+    /// Only lockers that give up come here (R6), so a test-and-set loop is enough. Its
+    /// RMW reads the newest value of the word, so it never spins on a stale one.
     fn lock_queue(&self) {
         let mut spin = SpinWait::new();
-        let mut state = self.state.load(Ordering::Relaxed);
-        loop {
-            if state & QUEUE_LOCKED == 0 {
-                match self.state.compare_exchange_weak(
-                    state,
-                    state | QUEUE_LOCKED,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return,
-                    Err(actual) => state = actual,
-                }
-                continue;
-            }
+        while self.state.fetch_or(QUEUE_LOCKED, Ordering::Acquire) & QUEUE_LOCKED != 0 {
             // The holder edits a few pointers and leaves; if it was preempted, let it run.
             if !spin.spin() {
                 yield_now();
             }
-            state = self.state.load(Ordering::Relaxed);
         }
     }
 
