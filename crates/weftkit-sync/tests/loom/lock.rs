@@ -91,6 +91,11 @@ fn two_queued_lockers_are_both_woken() {
 /// Two timed lockers give up while the holder unlocks: both may want the queue lock at
 /// once, each unlinks itself or takes over the wake-up it was given (R6), and the lock
 /// ends free, with no node left behind.
+///
+/// Run it at `LOOM_MAX_PREEMPTIONS=2` (as `cargo xtask loom` does): at 3, loom keeps
+/// re-running the locker that yields in the queue-lock wait while the holder, runnable
+/// between two of its own operations, waits its turn, and the model exceeds loom's
+/// branch limit.
 #[test]
 fn two_timed_out_lockers_unlink_while_the_holder_unlocks() {
     model(|| {
