@@ -55,6 +55,20 @@ use crate::{Lock, LockGuard, StopToken, Stopped};
 /// cond.notify_all(); // error: no method named `notify_all` found for `Condition<bool>`
 /// ```
 ///
+/// # Fairness
+///
+/// - Locking (also the re-lock at the end of every wait) is as fair as
+///   [`Lock`](crate::Lock)'s, and no more: no strict order, no starvation while the
+///   lock keeps being released, a waiter that has waited 0.5 ms is handed the lock.
+/// - Notifications go to waiters in the order they began waiting:
+///   [`notify(n)`](ConditionGuard::notify) wakes the `n` longest-waiting threads. A
+///   notification is consumed exactly once: a waiter whose timeout or stop comes
+///   after it was chosen reports the notification (`wait_timeout` returns `true`), so
+///   the wake-up is never lost between a notifier and a timing-out waiter.
+/// - A notified waiter still has to take the lock again; a thread that locks in the
+///   meantime may run first and change the state, so loop on your condition (or use
+///   [`wait_for`](ConditionGuard::wait_for)).
+///
 /// # Differences from Python's `threading.Condition`
 ///
 /// - The condition owns its lock and its data (`Condition(lock)` sharing a lock

@@ -83,7 +83,6 @@
 //!   machine, where the spin can last milliseconds, used to leave such a waiter queued
 //!   in the new generation until the next `set`.
 
-use std::collections::VecDeque;
 use std::fmt;
 
 use weftkit_shim::hint::spin_loop;
@@ -161,49 +160,26 @@ pub struct Event {
     queue: Lock<Queue>,
 }
 
-/// The parked waiters, and the generation each registered in (E2, E5).
+/// The parked waiters, each tagged with the generation it registered in (E2, E5).
+/// Waiters register in lock order, so the tags never decrease along the list.
 struct Queue {
     waiters: WaitList,
-    /// `(generation, how many queued waiters registered in it)`, oldest first; the
-    /// counts add up to the length of `waiters`, whose order they follow.
-    generations: VecDeque<(usize, usize)>,
 }
 
 impl Queue {
-    /// Records a waiter about to be pushed, registered in `generation`.
-    fn enter(&mut self, generation: usize) {
-        match self.generations.back_mut() {
-            Some((last, count)) if *last == generation => *count += 1,
-            _ => self.generations.push_back((generation, 1)),
-        }
-    }
-
-    /// Forgets a waiter of `generation` that removed itself from `waiters`.
-    fn leave(&mut self, generation: usize) {
-        if let Some(index) = self.generations.iter().position(|(g, _)| *g == generation) {
-            self.generations[index].1 -= 1;
-            if self.generations[index].1 == 0 {
-                self.generations.remove(index);
-            }
-        }
-    }
-
-    /// Wakes every waiter whose generation is not after `generation` (E4, E5).
+    /// Wakes every waiter whose generation is not after `generation` (E4, E5): a
+    /// prefix of the list.
     fn wake_through(&mut self, generation: usize) {
-        let mut count = 0;
-        while let Some(&(g, n)) = self.generations.front() {
-            if !not_after(g, generation) {
+        while let Some(tag) = self.waiters.front_tag() {
+            if !not_after(tag, generation) {
                 break;
             }
-            count += n;
-            self.generations.pop_front();
+            self.waiters.notify_one();
         }
-        let woken = self.waiters.notify(count);
-        debug_assert_eq!(woken, count, "the generation counts follow the list");
     }
 
     fn is_empty(&self) -> bool {
-        self.generations.is_empty()
+        self.waiters.is_empty()
     }
 }
 
@@ -222,7 +198,6 @@ impl Event {
             state: AtomicUsize::new(0),
             queue: Lock::new(Queue {
                 waiters: WaitList::new(),
-                generations: VecDeque::new(),
             }),
         }
     }
@@ -451,12 +426,10 @@ impl Event {
             return true;
         }
         // E8: `prev`'s generation is the one this wait began in.
-        queue.enter(generation);
-        match queue.park_on(|q| &mut q.waiters, deadline, stop) {
+        match queue.park_on_tagged(|q| &mut q.waiters, generation, deadline, stop) {
             WakeReason::Notified => true,
             WakeReason::TimedOut | WakeReason::Stopped => {
                 // E6: park_on removed us under the lock; we were not notified.
-                queue.leave(generation);
                 if queue.is_empty() {
                     self.state.fetch_and(!WAITERS, Ordering::Relaxed);
                 }

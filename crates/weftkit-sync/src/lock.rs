@@ -41,6 +41,22 @@ use crate::{StopToken, Stopped};
 /// });
 /// ```
 ///
+/// # Fairness
+///
+/// A thread that finds the lock held spins for a few microseconds, then parks in a
+/// queue. Each unlock that finds threads parked wakes the one at the front of the
+/// queue, but does not reserve the lock for it: a running thread that locks first
+/// gets the lock ("barging", which keeps a busy lock fast), and the woken thread
+/// parks again at the back. Once a thread has waited 0.5 ms in total since it first
+/// parked, the unlock that next wakes it normally hands the lock over directly, with
+/// no window for another thread to take it first. What is guaranteed:
+///
+/// - no starvation: a parked thread gets the lock (or its timeout or stop) as long as
+///   the lock keeps being released, since every thread queued ahead of it is woken
+///   first and each wake-up either hands it the lock or lets it try again;
+/// - no strict order: threads do not get the lock in the order they asked for it, and
+///   [`try_lock`](Self::try_lock) can succeed while threads are parked.
+///
 /// # Differences from Python's `threading.Lock`
 ///
 /// - The lock owns its data: `with lock:` around shared state becomes
@@ -282,8 +298,20 @@ impl<'a, T> LockGuard<'a, T> {
         deadline: Option<Instant>,
         stop: Option<&StopToken>,
     ) -> WakeReason {
+        self.park_on_tagged(list, 0, deadline, stop)
+    }
+
+    /// [`park_on`](Self::park_on), queuing this thread tagged with `tag`
+    /// (`WaitList::front_tag`).
+    pub(crate) fn park_on_tagged(
+        &mut self,
+        list: impl Fn(&mut T) -> &mut WaitList,
+        tag: usize,
+        deadline: Option<Instant>,
+        stop: Option<&StopToken>,
+    ) -> WakeReason {
         let waiter = Waiter::new();
-        list(&mut **self).push(waiter.clone());
+        list(&mut **self).push_tagged(waiter.clone(), tag);
         // SAFETY: this guard holds the lock; it locks again below before any access.
         unsafe { self.lock.raw.unlock() };
         let reason = waiter.wait(deadline, stop);

@@ -41,6 +41,23 @@ fn current_thread() -> u64 {
 /// assert_eq!(log.lock().borrow().len(), 1);
 /// ```
 ///
+/// # Fairness
+///
+/// Taking an `RLock` the calling thread does not hold works as [`Lock`](crate::Lock)
+/// does (re-entering never waits). A thread that finds the lock held spins for a few microseconds, then parks in a
+/// queue. Each unlock that finds threads parked wakes the one at the front of the
+/// queue, but does not reserve the lock for it: a running thread that locks first
+/// gets the lock ("barging", which keeps a busy lock fast), and the woken thread
+/// parks again at the back. Once a thread has waited 0.5 ms in total since it first
+/// parked, the unlock that next wakes it normally hands the lock over directly, with
+/// no window for another thread to take it first. What is guaranteed:
+///
+/// - no starvation: a parked thread gets the lock (or its timeout or stop) as long as
+///   the lock keeps being released, since every thread queued ahead of it is woken
+///   first and each wake-up either hands it the lock or lets it try again;
+/// - no strict order: threads do not get the lock in the order they asked for it, and
+///   [`try_lock`](Self::try_lock) can succeed while threads are parked.
+///
 /// # Differences from Python's `threading.RLock`
 ///
 /// - The lock owns its data and hands out `&T` through guards; each guard releases one

@@ -1,6 +1,7 @@
 //! The waiting machinery every primitive is built on; invariants in `README.md` here.
 
 mod deadline;
+mod node;
 mod raw_lock;
 mod spin;
 mod wait_list;

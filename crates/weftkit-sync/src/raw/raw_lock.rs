@@ -1,36 +1,49 @@
-//! The parking lock under every weftkit-sync primitive: invariants R1–R5 in `README.md`.
+//! The parking lock under every weftkit-sync primitive: invariants R1–R8 in `README.md`.
+//!
+//! One word holds the lock bit, the queue-lock bit and the head of an intrusive list of
+//! parked lockers, each a [`Node`] on its own thread's stack.
 
-use std::collections::VecDeque;
+use std::ptr;
 
-use weftkit_shim::sync::atomic::{AtomicU8, Ordering};
-use weftkit_shim::sync::{Arc, Mutex, MutexGuard};
-use weftkit_shim::time::Instant;
+use weftkit_shim::sync::atomic::{AtomicUsize, Ordering};
+use weftkit_shim::thread::yield_now;
+use weftkit_shim::time::{Duration, Instant};
 
-use super::{SpinWait, Waiter, WakeReason};
+use super::SpinWait;
+use super::WakeReason;
+use super::node::{HANDOFF, Node};
 use crate::StopToken;
 
 /// Someone holds the lock.
-const LOCKED: u8 = 0b01;
-/// The queue may hold parked waiters (R2).
-const PARKED: u8 = 0b10;
+const LOCKED: usize = 0b01;
+/// Someone holds the queue lock: it alone edits the list (R2).
+const QUEUE_LOCKED: usize = 0b10;
+/// The bits of the word that are not the head pointer.
+const FLAGS: usize = LOCKED | QUEUE_LOCKED;
 
-/// A non-reentrant lock with no data: one state byte and a queue of parked threads.
+/// How long a locker waits in total before an unlock hands it the lock (R8).
+const FAIR_AFTER: Duration = Duration::from_micros(500);
+
+/// The head (newest node) of the queue in a state word.
+fn head_of(state: usize) -> *const Node {
+    (state & !FLAGS) as *const Node
+}
+
+/// A non-reentrant lock with no data: one word (R1–R8).
 #[derive(Debug)]
 pub(crate) struct RawLock {
-    state: AtomicU8,
-    queue: Mutex<VecDeque<Arc<Waiter>>>,
+    state: AtomicUsize,
 }
 
 impl RawLock {
     /// An unlocked lock.
     pub(crate) fn new() -> Self {
         Self {
-            state: AtomicU8::new(0),
-            queue: Mutex::new(VecDeque::new()),
+            state: AtomicUsize::new(0),
         }
     }
 
-    /// Takes the lock if it is free right now, with one CAS (R1).
+    /// Takes the lock if it is free right now (R1).
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
         let mut state = self.state.load(Ordering::Relaxed);
@@ -53,9 +66,10 @@ impl RawLock {
     /// Takes the lock, parking as long as it takes.
     #[inline]
     pub(crate) fn lock(&self) {
+        // R1: one CAS when the word is all clear.
         if self
             .state
-            .compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             let outcome = self.lock_slow(None, None);
@@ -98,9 +112,11 @@ impl RawLock {
     /// # Safety
     ///
     /// The caller must hold the lock (it took it with `lock`, `try_lock` or
-    /// `lock_until` and has not released it since): the data a `Lock` guards relies on it.
+    /// `lock_until` and has not released it since): the data a `Lock` guards relies on
+    /// it, and so does the queue protocol (R4, R8).
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
+        // R1: one CAS when nobody is queued and nobody edits the queue.
         if self
             .state
             .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
@@ -110,6 +126,7 @@ impl RawLock {
         }
     }
 
+    /// Spins while the queue is empty (R7), then queues.
     #[cold]
     fn lock_slow(
         &self,
@@ -117,25 +134,56 @@ impl RawLock {
         stop: Option<&StopToken>,
     ) -> Result<(), WakeReason> {
         let mut spin = SpinWait::new();
+        let mut state = self.state.load(Ordering::Relaxed);
         loop {
-            let state = self.state.load(Ordering::Relaxed);
             if state & LOCKED == 0 {
-                if self
-                    .state
-                    .compare_exchange_weak(
-                        state,
-                        state | LOCKED,
-                        Ordering::Acquire,
-                        Ordering::Relaxed,
-                    )
-                    .is_ok()
-                {
-                    return Ok(());
+                match self.state.compare_exchange_weak(
+                    state,
+                    state | LOCKED,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Ok(()),
+                    Err(actual) => state = actual,
                 }
                 continue;
             }
-            // R5: spin only while nobody is parked; parked threads mean a long hold.
-            if state & PARKED == 0 && spin.spin() {
+            // R7: spin only while nobody is parked; parked threads mean a long hold.
+            if head_of(state).is_null() && spin.spin() {
+                state = self.state.load(Ordering::Relaxed);
+                continue;
+            }
+            return self.lock_queued(deadline, stop, spin);
+        }
+    }
+
+    /// Parks on this thread's own node until the lock is taken or handed over, the
+    /// deadline passes or `stop` fires (R2, R5, R6, R8).
+    fn lock_queued(
+        &self,
+        deadline: Option<Instant>,
+        stop: Option<&StopToken>,
+        mut spin: SpinWait,
+    ) -> Result<(), WakeReason> {
+        // The node stays at this address (a local that never moves) while it is queued.
+        let node = Node::new();
+        let mut first_push: Option<Instant> = None;
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & LOCKED == 0 {
+                match self.state.compare_exchange_weak(
+                    state,
+                    state | LOCKED,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Ok(()),
+                    Err(actual) => state = actual,
+                }
+                continue;
+            }
+            if head_of(state).is_null() && spin.spin() {
+                state = self.state.load(Ordering::Relaxed);
                 continue;
             }
             if stop.is_some_and(StopToken::is_stopped) {
@@ -144,77 +192,236 @@ impl RawLock {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(WakeReason::TimedOut);
             }
-            let waiter = Waiter::new();
-            if !self.enqueue_if_locked(&waiter) {
+            // R8: a locker that already lost a race after waiting long enough is due.
+            let due = match first_push {
+                None => false,
+                Some(_) if weftkit_shim::IS_MODEL => true,
+                Some(since) => since.elapsed() >= FAIR_AFTER,
+            };
+            // R2: fill our own node, then publish it with one Release CAS that keeps the
+            // flag bits. The node is not linked (never pushed, or R5/R6 finished with
+            // it), so nobody else reads it until that CAS.
+            node.prepare(head_of(state), due);
+            let pushed = (&raw const node) as usize | (state & FLAGS);
+            if let Err(actual) = self.state.compare_exchange_weak(
+                state,
+                pushed,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                state = actual;
                 continue;
             }
-            match waiter.wait(deadline, stop) {
-                WakeReason::Notified => spin.reset(),
-                reason => return self.give_up(&waiter, reason),
+            first_push.get_or_insert_with(Instant::now);
+            match node.wait(deadline, stop) {
+                Ok(HANDOFF) => return Ok(()),
+                Ok(_) => {
+                    spin.reset();
+                    state = self.state.load(Ordering::Relaxed);
+                }
+                Err(reason) => return self.give_up(&node, reason),
             }
         }
     }
 
-    /// Sets `PARKED` and enqueues `waiter`, both under the queue mutex (R2); returns
-    /// `false` without enqueuing if the lock became free meanwhile.
-    fn enqueue_if_locked(&self, waiter: &Arc<Waiter>) -> bool {
-        let mut queue = self.queue();
+    /// R6: a queued locker whose deadline passed or whose token fired leaves the
+    /// queue, or takes over the wake-up it was already given.
+    #[cold]
+    fn give_up(&self, node: &Node, reason: WakeReason) -> Result<(), WakeReason> {
+        self.lock_queue();
+        // SAFETY: we hold the queue lock, so `linked` is ours to read (R2), and if it
+        // is set the node is in the list that `unlink` edits.
+        let still_queued = unsafe { node.linked() };
+        if still_queued {
+            // SAFETY: as above: queue lock held, `node` linked.
+            unsafe { self.unlink(node) };
+        }
+        // R4: an unlocker may have left its wake-up to us while we held the queue lock.
+        self.release_queue(false);
+        if still_queued {
+            return Err(reason);
+        }
+        // R5: a waker popped us and is about to store the outcome; it will not be long.
+        match node.wait_outcome() {
+            HANDOFF => Ok(()),
+            _ if self.try_lock() => Ok(()),
+            _ => Err(reason),
+        }
+    }
+
+    /// Takes the queue lock, waiting for its short-lived holder if need be.
+    ///
+    /// Only lockers that give up come here (R6), so a test-and-set loop is enough. Its
+    /// RMW reads the newest value of the word, so it never spins on a stale one.
+    fn lock_queue(&self) {
+        let mut spin = SpinWait::new();
+        while self.state.fetch_or(QUEUE_LOCKED, Ordering::Acquire) & QUEUE_LOCKED != 0 {
+            // The holder edits a few pointers and leaves; if it was preempted, let it run.
+            if !spin.spin() {
+                yield_now();
+            }
+        }
+    }
+
+    /// Removes `node` from the queue (R3, R6).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the queue lock and `node` is linked.
+    unsafe fn unlink(&self, node: &Node) {
+        let target: *const Node = node;
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            let head = head_of(state);
+            // SAFETY: queue lock held: every node reachable from the head is linked,
+            // alive (R5: its owner waits for us) and ours to edit (R2). The `Acquire`
+            // loads order each pusher's writes to its node before our reads.
+            unsafe {
+                let tail = Node::relink_all(head);
+                if target == head {
+                    let new_head = node.next();
+                    if !new_head.is_null() {
+                        (*new_head).set_prev(ptr::null());
+                        (*new_head).set_queue_tail(tail);
+                    }
+                    // A push may have moved the head meanwhile: then walk again.
+                    match self.state.compare_exchange_weak(
+                        state,
+                        new_head as usize | (state & FLAGS),
+                        Ordering::Relaxed,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => break,
+                        Err(actual) => state = actual,
+                    }
+                } else {
+                    let (prev, next) = (node.prev(), node.next());
+                    (*prev).set_next(next);
+                    if next.is_null() {
+                        (*head).set_queue_tail(prev);
+                    } else {
+                        (*next).set_prev(prev);
+                    }
+                    break;
+                }
+            }
+        }
+        // SAFETY: queue lock held (R2).
+        unsafe { node.set_linked(false) };
+    }
+
+    #[cold]
+    fn unlock_slow(&self) {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
-            if state & LOCKED == 0 {
-                return false;
-            }
-            if state & PARKED != 0 {
-                break;
+            if state & QUEUE_LOCKED != 0 || head_of(state).is_null() {
+                // R4: nobody to wake, or the queue-lock holder wakes in our place: its
+                // releasing CAS expected `LOCKED`, which this RMW clears.
+                match self.state.compare_exchange_weak(
+                    state,
+                    state & !LOCKED,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return,
+                    Err(actual) => state = actual,
+                }
+                continue;
             }
             match self.state.compare_exchange_weak(
                 state,
-                state | PARKED,
-                Ordering::Relaxed,
+                state | QUEUE_LOCKED,
+                Ordering::Acquire,
                 Ordering::Relaxed,
             ) {
                 Ok(_) => break,
                 Err(actual) => state = actual,
             }
         }
-        queue.push_back(Arc::clone(waiter));
-        true
+        self.release_queue(true);
     }
 
-    /// A timed-out or stopped waiter leaves the queue, or takes over the wake-up it
-    /// was already given (R4).
-    fn give_up(&self, waiter: &Arc<Waiter>, reason: WakeReason) -> Result<(), WakeReason> {
-        let mut queue = self.queue();
-        if let Some(index) = queue.iter().position(|w| Arc::ptr_eq(w, waiter)) {
-            queue.remove(index);
-            if queue.is_empty() {
-                self.state.fetch_and(!PARKED, Ordering::Relaxed);
+    /// Releases the queue lock, which the caller holds, by R4's rule: if the queue is
+    /// non-empty and the lock free (or, with `unlocking`, still the caller's), the tail
+    /// is popped and woken first. With `unlocking` the caller's `LOCKED` is released in
+    /// the same RMW. A `due` tail is handed the lock instead, if it is the caller's or
+    /// free at that RMW (R8).
+    fn release_queue(&self, unlocking: bool) {
+        let unlock_bit = if unlocking { LOCKED } else { 0 };
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            let head = head_of(state);
+            if head.is_null() || (!unlocking && state & LOCKED != 0) {
+                // Nobody to wake, or a holder whose unlock will see the queue (R4).
+                match self.state.compare_exchange_weak(
+                    state,
+                    state & !(QUEUE_LOCKED | unlock_bit),
+                    Ordering::Release,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => return,
+                    Err(actual) => state = actual,
+                }
+                continue;
             }
-            return Err(reason);
+            // SAFETY: queue lock held and the queue non-empty: the nodes from `head`
+            // on are linked and alive (R5) and ours to edit (R2, R3).
+            let (tail, due, thread) = unsafe {
+                let tail = Node::find_tail(head);
+                (*tail).set_linked(false);
+                (tail, (*tail).due(), (*tail).thread())
+            };
+            // R8: a due node gets the lock if it is ours to give or free right now.
+            let mut handoff = due && (unlocking || state & LOCKED == 0);
+            if tail == head {
+                // The only node leaves with the word's pointer; a push since our load
+                // fails the CAS and we pop again from the new head. `LOCKED` is ours
+                // or clear in `state`.
+                let keep = if handoff { LOCKED } else { 0 };
+                if let Err(actual) = self.state.compare_exchange_weak(
+                    state,
+                    keep,
+                    Ordering::Release,
+                    Ordering::Acquire,
+                ) {
+                    // SAFETY: queue lock still held; the node is still in the list.
+                    unsafe { (*tail).set_linked(true) };
+                    state = actual;
+                    continue;
+                }
+            } else {
+                // SAFETY: queue lock held; `find_tail` set `prev` along the way (R3).
+                unsafe {
+                    let new_tail = (*tail).prev();
+                    (*new_tail).set_next(ptr::null());
+                    (*head).set_queue_tail(new_tail);
+                }
+                // Pushes may move the head, and (not `unlocking`) a barger may take the
+                // lock meanwhile: keep the pointer, decide the hand-off on what we swap.
+                loop {
+                    let next = if handoff {
+                        (state & !QUEUE_LOCKED) | LOCKED
+                    } else {
+                        state & !(QUEUE_LOCKED | unlock_bit)
+                    };
+                    match self.state.compare_exchange_weak(
+                        state,
+                        next,
+                        Ordering::Release,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => break,
+                        Err(actual) => state = actual,
+                    }
+                    handoff = due && (unlocking || state & LOCKED == 0);
+                }
+            }
+            // R5: the node is out of the list; store the outcome last, then unpark our
+            // own clone of the thread (the node may be gone once the store is seen).
+            // SAFETY: the owner waits for this store before it leaves (R5).
+            unsafe { (*tail).finish(handoff) };
+            thread.unpark();
+            return;
         }
-        drop(queue);
-        // An unlocker popped this waiter: its wake-up is ours to use or pass on.
-        if self.try_lock() { Ok(()) } else { Err(reason) }
-    }
-
-    #[cold]
-    fn unlock_slow(&self) {
-        let mut queue = self.queue();
-        let next = queue.pop_front();
-        // R3: we hold the lock, so only queue-mutex holders touch the state now.
-        let rest = if queue.is_empty() { 0 } else { PARKED };
-        self.state.store(rest, Ordering::Release);
-        drop(queue);
-        if let Some(waiter) = next {
-            waiter.notify();
-        }
-    }
-
-    fn queue(&self) -> MutexGuard<'_, VecDeque<Arc<Waiter>>> {
-        // The queue mutex guards only pushes and pops that cannot panic midway, so a
-        // poisoned mutex still holds a consistent queue.
-        self.queue
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

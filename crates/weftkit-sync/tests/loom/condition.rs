@@ -71,3 +71,41 @@ fn notify_n_wakes_at_most_n() {
         b.join().unwrap();
     });
 }
+
+/// A timed and an untimed waiter on the intrusive list, and two tokens each handed
+/// over with `notify_one`: a notification chosen for the timed waiter just as it
+/// times out still counts (L1), so it consumes a token, and the untimed waiter is
+/// never left parked with a token waiting for it.
+#[test]
+fn notify_one_racing_a_timeout_strands_nobody() {
+    model(|| {
+        let cond = Arc::new(Condition::new(0u32));
+        let timed = {
+            let cond = Arc::clone(&cond);
+            thread::spawn(move || {
+                let mut tokens = cond.lock();
+                let got = tokens.wait_for_timeout(|t| *t > 0, Duration::from_millis(1));
+                if got {
+                    *tokens -= 1;
+                }
+                got
+            })
+        };
+        let untimed = {
+            let cond = Arc::clone(&cond);
+            thread::spawn(move || {
+                let mut tokens = cond.lock();
+                tokens.wait_for(|t| *t > 0);
+                *tokens -= 1;
+            })
+        };
+        for _ in 0..2 {
+            let mut tokens = cond.lock();
+            *tokens += 1;
+            tokens.notify_one();
+        }
+        let got = timed.join().unwrap();
+        untimed.join().unwrap();
+        assert_eq!(*cond.lock(), if got { 0 } else { 1 });
+    });
+}

@@ -1,4 +1,6 @@
-//! `Lock`: mutual exclusion, no lost wake-up on unlock, timed-out waiters racing unlock.
+//! `Lock` over the word lock of `raw/README.md` (R1–R8): mutual exclusion, no lost
+//! wake-up on unlock, timed-out waiters unlinking themselves while an unlock pops,
+//! waiters contending for the queue lock, and the hand-off to a waiter that lost a race.
 
 use loom::sync::Arc;
 use loom::thread;
@@ -61,5 +63,106 @@ fn stop_racing_parked_locker() {
         drop(held);
         assert!(!got, "the lock was held the whole time");
         assert!(lock.try_lock().is_some());
+    });
+}
+
+/// Two parked lockers behind a holder: the queue holds two nodes, the unlocks pop them
+/// in turn (R3, R4), and every increment lands.
+#[test]
+fn two_queued_lockers_are_both_woken() {
+    model(|| {
+        let lock = Arc::new(Lock::new(0));
+        let held = lock.lock();
+        let lockers: Vec<_> = (0..2)
+            .map(|_| {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || *lock.lock() += 1)
+            })
+            .collect();
+        drop(held);
+        for t in lockers {
+            t.join().unwrap();
+        }
+        assert_eq!(*lock.lock(), 2);
+        assert!(!lock.is_locked());
+    });
+}
+
+/// Two timed lockers give up while the holder unlocks: both may want the queue lock at
+/// once, each unlinks itself or takes over the wake-up it was given (R6), and the lock
+/// ends free, with no node left behind.
+///
+/// Run it at `LOOM_MAX_PREEMPTIONS=2` (as `cargo xtask loom` does): at 3, loom keeps
+/// re-running the locker that yields in the queue-lock wait while the holder, runnable
+/// between two of its own operations, waits its turn, and the model exceeds loom's
+/// branch limit.
+#[test]
+fn two_timed_out_lockers_unlink_while_the_holder_unlocks() {
+    model(|| {
+        let lock = Arc::new(Lock::new(0));
+        let held = lock.lock();
+        let lockers: Vec<_> = (0..2)
+            .map(|_| {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || {
+                    lock.lock_timeout(Duration::from_millis(1))
+                        .map(|mut g| *g += 1)
+                        .is_some()
+                })
+            })
+            .collect();
+        drop(held);
+        let got = lockers
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .filter(|&got| got)
+            .count();
+        assert_eq!(*lock.try_lock().expect("nobody holds the lock"), got);
+    });
+}
+
+/// The holder unlocks and locks again at once, barging past the locker it just woke;
+/// that locker queues again, now due, and the next unlock hands the lock to it (R8).
+#[test]
+fn a_barged_locker_is_handed_the_lock() {
+    model(|| {
+        let lock = Arc::new(Lock::new(Vec::new()));
+        let held = lock.lock();
+        let t = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || lock.lock().push(1))
+        };
+        drop(held);
+        lock.lock().push(0);
+        t.join().unwrap();
+        let mut order = lock.try_lock().expect("nobody holds the lock").clone();
+        order.sort_unstable();
+        assert_eq!(order, [0, 1]);
+    });
+}
+
+/// A timed locker whose deadline passes while the holder barges and unlocks again:
+/// a hand-off to a node that just timed out still gives it the lock (R6), and the lock
+/// is never left locked with nobody holding it.
+#[test]
+fn timeout_racing_a_hand_off() {
+    model(|| {
+        let lock = Arc::new(Lock::new(0));
+        let held = lock.lock();
+        let t = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                lock.lock_timeout(Duration::from_millis(1))
+                    .map(|mut g| *g += 1)
+                    .is_some()
+            })
+        };
+        drop(held);
+        *lock.lock() += 10;
+        let got = t.join().unwrap();
+        assert_eq!(
+            *lock.try_lock().expect("nobody holds the lock"),
+            if got { 11 } else { 10 }
+        );
     });
 }
