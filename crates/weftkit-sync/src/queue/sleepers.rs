@@ -27,7 +27,7 @@ impl Sleepers {
     pub(super) fn register(&self, word: &AtomicU64) -> Arc<Waiter> {
         let waiter = Waiter::new();
         let mut list = self.list.lock();
-        list.push(Arc::clone(&waiter));
+        list.push_tagged(Arc::clone(&waiter), 0);
         // A4: set under the lock, after the push. A5: an RMW on the notifier's word,
         // so either the notifier's RMW returns the bit or the caller's retry sees the
         // notifier's change.
