@@ -311,7 +311,7 @@ impl Registry {
         }
     }
 
-    /// Waits for every worker thread to exit. Called from outside the pool.
+    /// Waits until every worker thread's body has returned. Called from outside the pool.
     pub(crate) fn join_workers(&self) {
         // Not `threads` itself: a worker starting another one takes that lock.
         let _joining = self.joining.lock();
@@ -324,9 +324,7 @@ impl Registry {
                 break;
             }
             for handle in handles {
-                // A worker never unwinds (user code runs under catch_unwind), so join
-                // only fails if the thread was already gone; nothing is left to do.
-                let _ = handle.join();
+                wait_for_worker(handle);
             }
         }
     }
@@ -359,6 +357,23 @@ impl Registry {
 type WorkerHandle = weftkit_thread::JoinHandle<()>;
 #[cfg(any(weft_loom, weft_shuttle))]
 type WorkerHandle = weftkit_shim::thread::JoinHandle<()>;
+
+/// Waits until a worker's body has returned: it has run its last job and left the
+/// pool's loop. What follows in the thread (thread-local destructors, the OS thread's
+/// exit) touches nothing of the pool's, so the handle is then let go rather than joined,
+/// as Python's `Thread.join` returns once the thread's Python code is done.
+#[cfg(not(any(weft_loom, weft_shuttle)))]
+fn wait_for_worker(handle: WorkerHandle) {
+    handle.wait_timeout(weftkit_shim::time::Duration::MAX);
+}
+
+/// Under a model checker: the modelled thread is joined.
+#[cfg(any(weft_loom, weft_shuttle))]
+fn wait_for_worker(handle: WorkerHandle) {
+    // A worker never unwinds (user code runs under catch_unwind), so join only fails
+    // if the thread was already gone; nothing is left to do.
+    let _ = handle.join();
+}
 
 /// Starts a worker as a daemon weft thread.
 #[cfg(not(any(weft_loom, weft_shuttle)))]
