@@ -80,6 +80,8 @@ pub(crate) fn run(models: bool) -> Result<(), String> {
             "progress",
         ]),
     )?;
+    // The MPI tour on 4 ranks, as README says to run it.
+    crate::mpi::tour()?;
     // The benchmark programs at toy sizes: a benchmark that computes a wrong answer fails.
     crate::bench::smoke()?;
     // Every published crate packaged and built from its packaged sources alone.

@@ -88,6 +88,11 @@ fn missing() -> Vec<&'static str> {
     missing
 }
 
+/// Whether the MPI crate can be built and run here (OpenMPI and libclang present).
+pub(crate) fn buildable() -> bool {
+    on_path("mpirun") && on_path("mpicc") && has_libclang()
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -151,4 +156,49 @@ pub(crate) fn test() -> Result<(), String> {
             "--all-features",
         ]),
     )
+}
+
+/// `mpirun` with the flags every run here needs: `ranks` ranks on this one host
+/// (`--oversubscribe`: more ranks than cores), allowed to run as root (CI does).
+pub(crate) fn mpirun(ranks: &str) -> Command {
+    let mut cmd = Command::new("mpirun");
+    cmd.args(["-n", ranks, "--oversubscribe"])
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    cmd
+}
+
+/// The directory cargo builds into: `CARGO_TARGET_DIR`, or the workspace's `target`.
+pub(crate) fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::cmd::workspace_root().join("target"))
+}
+
+/// README's MPI commands, as written: the MPI tour built, then run on 4 ranks (it
+/// checks its own answers).
+///
+/// # Errors
+///
+/// The tour failed to build or to run.
+pub(crate) fn tour() -> Result<(), String> {
+    step(
+        "mpi tour (build)",
+        cargo().args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "weftkit",
+            "--features",
+            "mpi",
+            "--example",
+            "mpi_tour",
+        ]),
+    )?;
+    let tour = target_dir()
+        .join("release")
+        .join("examples")
+        .join("mpi_tour");
+    step("mpi tour on 4 ranks", mpirun("4").arg(tour))
 }

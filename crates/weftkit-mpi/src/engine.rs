@@ -22,9 +22,9 @@ pub(crate) const DEPTH_LONG: usize = 2;
 /// A task shorter than this (in the recent average) counts as short.
 const SHORT_MICROS: f64 = 1000.0;
 
-weftkit_shim::thread_local! {
+weftkit_shim::const_thread_local! {
     /// Set on an engine thread: a done callback runs there.
-    static ON_ENGINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static ON_ENGINE: std::cell::Cell<bool> = std::cell::Cell::new(false);
 }
 
 /// Whether the calling thread is an engine thread (inside a done callback): it must
