@@ -25,6 +25,11 @@ pub(crate) struct State<J> {
     pub(crate) broken: Option<String>,
     /// The engine has ended: nothing will take jobs any more.
     pub(crate) ended: bool,
+    /// The engine sleeps in `wait_for_work` (S4): a push notifies only then, so a
+    /// submit costs no wake-up call while the engine is busy.
+    engine_waiting: bool,
+    /// Submitters sleeping for room: a take notifies only when there are some.
+    room_waiters: usize,
 }
 
 /// The queue and its flags, shared by the pool's handle, its submitters and its engine.
@@ -46,6 +51,8 @@ impl<J> Shared<J> {
                 shutdown: false,
                 broken: None,
                 ended: false,
+                engine_waiting: false,
+                room_waiters: 0,
             }),
             room: Condvar::new(),
             work: Condvar::new(),
@@ -75,16 +82,22 @@ impl<J> Shared<J> {
             if !block {
                 return Err((Refused::Full, job));
             }
+            state.room_waiters += 1;
             state = self
                 .room
                 .wait(state)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.room_waiters -= 1;
         }
         state.queue.push_back(job);
+        let wake = state.engine_waiting;
         drop(state);
-        // S4: after the push, under no lock; the engine checks the queue under the
-        // lock before it sleeps, so it either saw this job or gets this notify.
-        self.work.notify_one();
+        // S4: the engine sets `engine_waiting` and checks the queue under the lock
+        // before it sleeps, so either it saw this job, or this push saw the flag and
+        // notifies.
+        if wake {
+            self.work.notify_one();
+        }
         Ok(())
     }
 
@@ -121,13 +134,15 @@ impl<J> Shared<J> {
         if max == 0 {
             return 0;
         }
-        let taken = {
+        let (taken, waiters) = {
             let mut state = self.lock();
             let n = max.min(state.queue.len());
             into.extend(state.queue.drain(..n));
-            n
+            (n, state.room_waiters)
         };
-        if taken > 0 {
+        // A submitter counts itself under the lock before it sleeps for room: one it
+        // missed here had not yet found the queue full.
+        if taken > 0 && waiters > 0 {
             self.room.notify_all();
         }
         taken
@@ -147,14 +162,16 @@ impl<J> Shared<J> {
     /// The engine's pause when it has nothing to do: sleeps up to `timeout` unless a
     /// job is queued or a shutdown was asked (checked under the lock first: S4).
     pub(crate) fn wait_for_work(&self, timeout: Duration) {
-        let state = self.lock();
+        let mut state = self.lock();
         if !state.queue.is_empty() || state.shutdown || state.broken.is_some() {
             return;
         }
-        let _ = self
+        state.engine_waiting = true;
+        let (mut state, _) = self
             .work
             .wait_timeout(state, timeout)
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.engine_waiting = false;
     }
 
     /// How many jobs wait in the queue.

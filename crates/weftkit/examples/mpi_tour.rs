@@ -17,7 +17,10 @@ use weftkit::mpi::MpiPool;
 
 /// Whether `n` is prime (trial division: unequal work per item, more for big primes).
 fn is_prime(n: u64) -> bool {
-    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d))
+    n >= 2
+        && (2..)
+            .take_while(|d| d * d <= n)
+            .all(|d| !n.is_multiple_of(d))
 }
 
 /// The primes in `[start, end)`, counted on whichever rank runs it.
@@ -30,7 +33,11 @@ fn count_primes((start, end): (u64, u64)) -> (usize, u64) {
 fn collatz_steps(mut n: u64) -> u32 {
     let mut steps = 0;
     while n != 1 {
-        n = if n.is_multiple_of(2) { n / 2 } else { 3 * n + 1 };
+        n = if n.is_multiple_of(2) {
+            n / 2
+        } else {
+            3 * n + 1
+        };
         steps += 1;
     }
     steps
