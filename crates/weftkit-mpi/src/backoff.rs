@@ -1,59 +1,68 @@
 //! Waiting for MPI messages without a blocking receive (which spins a core in OpenMPI):
-//! spin briefly, then yield, then sleep, each sleep longer up to a cap.
+//! spin briefly, then yield, then sleep, each sleep longer up to a cap. The phases are
+//! bounded by the clock, not by a count of polls, whose length varies with the load.
 
-use weftkit_shim::time::Duration;
+use weftkit_shim::time::{Duration, Instant};
 
-/// Polls spent spinning before the first yield.
-const SPINS: u32 = 64;
-/// Polls spent yielding before the first sleep.
-const YIELDS: u32 = 64;
-/// The longest sleep between two polls: what an idle rank adds to the latency of the
-/// next message at worst.
-const MAX_SLEEP: Duration = Duration::from_micros(500);
+/// How long an idle loop spins before it yields.
+const SPIN_FOR: Duration = Duration::from_micros(20);
+/// How long it yields (giving the core to the other ranks) before it sleeps.
+const YIELD_FOR: Duration = Duration::from_micros(200);
+/// The first sleep.
+const FIRST_SLEEP: Duration = Duration::from_micros(20);
 
 /// A growing pause between two polls of an idle loop.
 #[derive(Debug)]
 pub(crate) struct Backoff {
-    polls: u32,
+    idle_since: Option<Instant>,
     sleep: Duration,
+    max_sleep: Duration,
 }
 
 impl Backoff {
-    /// Starts short.
-    pub(crate) fn new() -> Self {
+    /// Starts short; no sleep is longer than `max_sleep`, what an idle loop adds to the
+    /// latency of the next message at worst.
+    pub(crate) fn new(max_sleep: Duration) -> Self {
         Self {
-            polls: 0,
-            sleep: Duration::from_micros(20),
+            idle_since: None,
+            sleep: FIRST_SLEEP,
+            max_sleep,
         }
     }
 
     /// Something happened: the next pause is short again.
     pub(crate) fn reset(&mut self) {
-        *self = Self::new();
+        self.idle_since = None;
+        self.sleep = FIRST_SLEEP;
+    }
+
+    /// How long the loop has been idle.
+    fn idle(&mut self) -> Duration {
+        self.idle_since.get_or_insert_with(Instant::now).elapsed()
     }
 
     /// Pauses once, longer each time.
     pub(crate) fn snooze(&mut self) {
-        self.polls = self.polls.saturating_add(1);
-        if self.polls <= SPINS {
+        let idle = self.idle();
+        if idle < SPIN_FOR {
             std::hint::spin_loop();
-        } else if self.polls <= SPINS + YIELDS {
+        } else if idle < SPIN_FOR + YIELD_FOR {
             weftkit_shim::thread::yield_now();
         } else {
-            weftkit_shim::thread::sleep(self.sleep);
-            self.sleep = (self.sleep * 2).min(MAX_SLEEP);
+            let sleep = self.next_sleep();
+            weftkit_shim::thread::sleep(sleep);
         }
     }
 
     /// Whether the loop has been idle long enough to be sleeping.
-    pub(crate) fn sleeping(&self) -> bool {
-        self.polls > SPINS + YIELDS
+    pub(crate) fn sleeping(&mut self) -> bool {
+        self.idle() >= SPIN_FOR + YIELD_FOR
     }
 
     /// The next sleep's length (for a loop that waits on a condition variable instead).
     pub(crate) fn next_sleep(&mut self) -> Duration {
         let sleep = self.sleep;
-        self.sleep = (self.sleep * 2).min(MAX_SLEEP);
+        self.sleep = (self.sleep * 2).min(self.max_sleep);
         sleep
     }
 }

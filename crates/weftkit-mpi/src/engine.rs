@@ -33,6 +33,11 @@ pub(crate) fn on_engine() -> bool {
     ON_ENGINE.with(std::cell::Cell::get)
 }
 
+/// The longest the engine sleeps between two looks for replies when it has nothing
+/// else to do (submits wake it at once): shorter than a worker's, since every worker
+/// waits for it.
+const IDLE_SLEEP: weftkit_shim::time::Duration = weftkit_shim::time::Duration::from_micros(100);
+
 /// Counters the pool's `stats` reads.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
@@ -95,7 +100,7 @@ pub(crate) fn run(
         sending: Vec::new(),
         taken: Vec::new(),
     };
-    let mut idle = Backoff::new();
+    let mut idle = Backoff::new(IDLE_SLEEP);
     loop {
         let progress = match engine.round() {
             Ok(progress) => progress,

@@ -151,7 +151,7 @@ fn handshake(comm: &Comm, ours: &crate::wire::Probe) -> Result<Vec<String>, Init
     let mut waiting = size - 1;
     let started = Instant::now();
     let deadline = startup_deadline();
-    let mut idle = crate::backoff::Backoff::new();
+    let mut idle = crate::backoff::Backoff::new(Duration::from_millis(1));
     while waiting > 0 {
         let received = comm
             .try_recv(None, TAG_HELLO)

@@ -14,6 +14,10 @@ use crate::wire::{
 /// task is not held up by the slow tasks behind it in the same batch.
 const FLUSH_AFTER: Duration = Duration::from_micros(500);
 
+/// The longest an idle worker sleeps between two looks for tasks: its extra latency at
+/// worst, and what keeps an idle rank's CPU use near zero.
+const IDLE_SLEEP: Duration = Duration::from_micros(500);
+
 /// Runs this worker rank until the client says `Exit`, then finalizes MPI and exits
 /// the process; never returns. A failure ends the process with an error, which ends
 /// the job (`mpirun` reports it).
@@ -34,7 +38,7 @@ pub(crate) fn run(comm: &Comm, probe: Probe) -> ! {
 /// Waits for the next message with `tag` from rank 0 (invariant W2: polls, so that an
 /// idle rank sleeps instead of spinning).
 fn recv(comm: &Comm, tag: i32) -> Result<Vec<u8>, MpiError> {
-    let mut idle = Backoff::new();
+    let mut idle = Backoff::new(IDLE_SLEEP);
     loop {
         if let Some((_, bytes)) = comm.try_recv(Some(0), tag)? {
             return Ok(bytes);
