@@ -18,6 +18,7 @@ fn main() {
     if !common::under_mpirun() {
         single_rank_is_an_error();
         another_build_is_an_error();
+        a_dead_rank_ends_the_job();
         common::relaunch_under_mpirun();
     }
     match mode.as_str() {
@@ -29,6 +30,18 @@ fn main() {
             ));
             println!("single-rank: ok");
             return;
+        }
+        "--rank-dies" => {
+            weftkit::mpi::init().expect("MPI start-up");
+            let pool = MpiPool::builder().build().expect("a pool");
+            let dead = pool.submit(abort_rank, ()).expect("submit");
+            // OpenMPI's runtime ends the job when a rank dies; should MPI report the
+            // death to this rank instead, the pool breaks and says so.
+            match dead.result() {
+                Err(TaskError::PoolBroken { reason }) => println!("rank-dies: broken: {reason}"),
+                other => println!("rank-dies: unexpected {other:?}"),
+            }
+            std::process::exit(3);
         }
         "--mismatch" => {
             match weftkit::mpi::init() {
@@ -101,6 +114,46 @@ fn another_build_is_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
     println!("test a_rank_running_another_build_is_a_clear_error ... ok");
+}
+
+/// Ends the worker rank that runs it.
+fn abort_rank((): ()) -> u8 {
+    std::process::abort()
+}
+
+/// A task aborts its worker rank: the job ends (mpirun names the dead rank) instead of
+/// hanging, and no rank is left behind.
+fn a_dead_rank_ends_the_job() {
+    let me = std::env::current_exe().unwrap();
+    let mut child = common::mpirun(common::RANKS)
+        .arg(&me)
+        .arg("--rank-dies")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A generous deadline that only a hang reaches.
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > give_up {
+            let _ = child.kill();
+            panic!("the job hung after a rank died");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!status.success(), "the job succeeded although a rank died");
+    assert!(
+        stderr.contains("signal")
+            || String::from_utf8_lossy(&out.stdout).contains("rank-dies: broken"),
+        "neither mpirun nor the pool reported the dead rank: {stderr}"
+    );
+    common::assert_no_rank_left(&me);
+    println!("test a_dead_rank_ends_the_job_and_leaves_no_process ... ok");
 }
 
 fn pool() -> MpiPool {

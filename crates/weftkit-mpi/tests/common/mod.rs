@@ -48,7 +48,7 @@ pub(crate) fn relaunch_under_mpirun() -> ! {
 }
 
 /// After the job: no process of this program is left (every rank exited).
-fn assert_no_rank_left(me: &std::path::Path) {
+pub(crate) fn assert_no_rank_left(me: &std::path::Path) {
     let me = std::fs::canonicalize(me).unwrap_or_else(|_| me.to_path_buf());
     let mine = std::process::id().to_string();
     let left: Vec<String> = std::fs::read_dir("/proc")
