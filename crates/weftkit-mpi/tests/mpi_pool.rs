@@ -26,6 +26,8 @@ fn main() {
             map_in_order(1000)
         }),
         ("map_unordered_yields_every_index_once", map_unordered),
+        ("map_is_lazy_over_an_endless_iterator", map_lazy),
+        ("drop_waits_for_the_work", drop_waits),
         ("unequal_tasks_balance_across_ranks", unequal_tasks_balance),
         ("shutdown_cancels_pending_work", shutdown_cancels_pending),
         ("shutdown_wait_runs_queued_work", shutdown_runs_queued),
@@ -84,6 +86,33 @@ fn map_unordered() {
         assert!(seen.insert(i), "index {i} twice");
     }
     assert_eq!(seen.len(), 10_000);
+}
+
+fn map_lazy() {
+    let pool = pool();
+    let first: Vec<u64> = pool
+        .map(triple, 0u64..)
+        .chunksize(3)
+        .take(1_000)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(first, (0..1_000).map(triple).collect::<Vec<_>>());
+    // The map was dropped with chunks in flight: the pool still ends cleanly.
+}
+
+fn drop_waits() {
+    let pool = pool();
+    let futures: Vec<_> = (0..30u64)
+        .map(|n| pool.submit(slow_square, n).unwrap())
+        .collect();
+    drop(pool);
+    for (n, future) in futures.into_iter().enumerate() {
+        assert!(
+            future.done(),
+            "task {n} still pending after the pool was dropped"
+        );
+        assert_eq!(future.result(), Ok((n * n) as u64));
+    }
 }
 
 /// Waits (up to a minute, as a safety net) until `marker` exists, then returns its rank.
