@@ -121,6 +121,7 @@ impl<'a> Contender<'a> {
 
     /// Counts an external program as weft's own entry (weft's MPI pool runs under
     /// `mpirun`, in programs of its own).
+    #[cfg(feature = "mpi")]
     pub(crate) fn counted_as_weft(mut self) -> Self {
         self.is_weft = true;
         self
