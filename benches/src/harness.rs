@@ -119,6 +119,14 @@ impl<'a> Contender<'a> {
         }
     }
 
+    /// Counts an external program as weft's own entry (weft's MPI pool runs under
+    /// `mpirun`, in programs of its own).
+    #[cfg(feature = "mpi")]
+    pub(crate) fn counted_as_weft(mut self) -> Self {
+        self.is_weft = true;
+        self
+    }
+
     /// Caps this system's samples at `n` (at least 1).
     pub(crate) fn max_samples(mut self, n: usize) -> Self {
         self.max_samples = n.max(1);

@@ -18,6 +18,8 @@ mod executor_startup;
 mod executor_submit;
 mod harness;
 mod machine;
+#[cfg(feature = "mpi")]
+mod mpi_pool;
 mod peers;
 mod process_pool;
 mod report;
@@ -101,6 +103,12 @@ const GROUPS: &[Group] = &[
         about: "the seed's case: a task per line of a 2M-line CSV, 5 workers, time and peak RSS",
         run: seed_csv::run,
     },
+    #[cfg(feature = "mpi")]
+    Group {
+        name: "mpi",
+        about: "MPI pools on 4 ranks: map at chunksize 1 and 1000, start-up, vs mpi4py.futures and ProcessPool",
+        run: mpi_pool::run,
+    },
     Group {
         name: "process",
         about: "process pools: map at chunksize 1 and 1000, start-up, vs procspawn and Python",
@@ -123,6 +131,10 @@ fn main() -> ExitCode {
     weftkit::process::init();
     procspawn::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    #[cfg(feature = "mpi")]
+    if args.first().map(String::as_str) == Some(mpi_pool::CHILD_FLAG) {
+        return mpi_pool::child(&args[1..]);
+    }
     let mut mode = Mode::Full;
     let mut names = Vec::new();
     let mut child = None;

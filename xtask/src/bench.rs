@@ -4,20 +4,21 @@ use crate::cmd::{cargo, step};
 
 /// Builds and runs the benchmark binary in release mode, passing `args` through:
 /// `[GROUP...] [--quick | --smoke]`.
+/// With OpenMPI installed, the MPI group (weft's MPI pool vs mpi4py.futures) is built
+/// in too.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    step(
-        "benchmarks",
-        cargo()
-            .args([
-                "run",
-                "--release",
-                "--quiet",
-                "--package",
-                "weftkit-benches",
-                "--",
-            ])
-            .args(args),
-    )
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "--quiet",
+        "--package",
+        "weftkit-benches",
+    ]);
+    if crate::mpi::buildable() {
+        cmd.args(["--features", "mpi"]);
+    }
+    step("benchmarks", cmd.arg("--").args(args))
 }
 
 /// Every benchmark program once at toy sizes: proves they still compute the right

@@ -10,6 +10,7 @@ pub(crate) const PUBLISHED: &[&str] = &[
     "weftkit-thread",
     "weftkit-executor",
     "weftkit-process",
+    "weftkit-mpi",
     "weftkit",
 ];
 
@@ -17,6 +18,9 @@ pub(crate) const PUBLISHED: &[&str] = &[
 /// toy sizes, the packaging of every published crate, the loom models and the shuttle
 /// models (unless `models` is false); stops at the first failure.
 pub(crate) fn run(models: bool) -> Result<(), String> {
+    // First: the MPI crate is built, linted and tested with the rest, so OpenMPI must
+    // be here (installed now if it can be, else a failure naming the command).
+    crate::mpi::ensure()?;
     step("format", cargo().args(["fmt", "--all", "--check"]))?;
     crate::shim_check::run()?;
     step(
@@ -76,6 +80,8 @@ pub(crate) fn run(models: bool) -> Result<(), String> {
             "progress",
         ]),
     )?;
+    // The MPI tour on 4 ranks, as README says to run it.
+    crate::mpi::tour()?;
     // The benchmark programs at toy sizes: a benchmark that computes a wrong answer fails.
     crate::bench::smoke()?;
     // Every published crate packaged and built from its packaged sources alone.

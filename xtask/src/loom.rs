@@ -12,6 +12,7 @@ const MODELLED: &[&str] = &[
     "weftkit-thread",
     "weftkit-executor",
     "weftkit-process",
+    "weftkit-mpi",
 ];
 
 /// Runs every loom model; `--preemptions N` deepens the search.

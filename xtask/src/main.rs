@@ -5,11 +5,13 @@
 //! - `loom [--preemptions N]`: the loom models alone, in their own target dir.
 //! - `shuttle [--scale X]`: the shuttle models alone, in their own target dir.
 //! - `bench [GROUP...] [--quick | --smoke]`: the side-by-side benchmarks against the peers.
+//! - `mpi [--setup]`: OpenMPI installed if missing, then the MPI tests under `mpirun`.
 
 mod bench;
 mod ci;
 mod cmd;
 mod loom;
+mod mpi;
 mod shim_check;
 mod shuttle;
 
@@ -30,6 +32,9 @@ tasks:
                           side-by-side benchmarks of weft and its peers; writes
                           target/bench/report.md and an SVG chart per group
                           (`cargo xtask bench --help` lists the groups)
+  mpi [--setup]           install OpenMPI if missing (root + apt-get; otherwise
+                          name the command), then run the MPI tests on 4 ranks
+                          (--setup: only the install)
 ";
 
 fn main() -> ExitCode {
@@ -46,6 +51,14 @@ fn main() -> ExitCode {
         Some("loom") => loom::run(&args[1..]),
         Some("shuttle") => shuttle::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("mpi") => match &args[1..] {
+            [] => mpi::test(),
+            [flag] if flag == "--setup" => mpi::ensure(),
+            _ => {
+                eprint!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -49,6 +49,8 @@ mod manager;
 mod map;
 mod os;
 mod pool;
+#[doc(hidden)]
+pub mod remote;
 mod state;
 mod wake;
 mod wire;

@@ -18,6 +18,9 @@
 //!
 //! - `progress` (off by default): `.progress()` on the pools' `map`, `map_unordered`
 //!   and `as_completed` shows a progress bar (count, rate, ETA) on stderr.
+//! - `mpi` (off by default; needs OpenMPI): [`mpi`](https://docs.rs/weftkit-mpi),
+//!   `MpiPool`, the process pool's interface across the ranks of an MPI job —
+//!   Python's `mpi4py.futures`.
 //!
 //! # Examples
 //!
@@ -37,6 +40,9 @@
 #![forbid(unsafe_code)]
 
 pub use weftkit_executor as executor;
+#[cfg(feature = "mpi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mpi")))]
+pub use weftkit_mpi as mpi;
 pub use weftkit_process as process;
 pub use weftkit_sync as sync;
 pub use weftkit_thread as thread;

@@ -40,7 +40,7 @@ pub(crate) const HEADER: usize = 8;
 
 /// A failure inside the worker that belongs to one task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum WireError {
+pub enum WireError {
     /// The task panicked; the message ends with the panic's location.
     Panicked(String),
     /// The argument did not decode, or the result did not encode.

@@ -1,0 +1,277 @@
+//! The client's engine thread: the one thread that calls MPI while a pool runs
+//! (invariant T1). It hands queued jobs to the workers that have room (B1), receives
+//! their replies and completes the futures, and ends when the pool is shut down and
+//! the work is done (S3).
+
+use std::collections::HashMap;
+
+use weftkit_executor::TaskError;
+use weftkit_shim::sync::Arc;
+use weftkit_shim::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use crate::backoff::Backoff;
+use crate::comm::{Comm, MpiError, Sending};
+use crate::job::{Job, Sink};
+use crate::state::Shared;
+use crate::wire::{Replies, TAG_REPLIES, TAG_WORK, Task, ToWorker};
+
+/// Tasks in flight on a worker whose tasks are short (under [`SHORT_MICROS`]).
+pub(crate) const DEPTH_SHORT: usize = 64;
+/// Tasks in flight on a worker whose tasks are long, or whose speed is not known yet.
+pub(crate) const DEPTH_LONG: usize = 2;
+/// A task shorter than this (in the recent average) counts as short.
+const SHORT_MICROS: f64 = 1000.0;
+
+weftkit_shim::const_thread_local! {
+    /// Set on an engine thread: a done callback runs there.
+    static ON_ENGINE: std::cell::Cell<bool> = std::cell::Cell::new(false);
+}
+
+/// Whether the calling thread is an engine thread (inside a done callback): it must
+/// not wait for room, nor join itself.
+pub(crate) fn on_engine() -> bool {
+    ON_ENGINE.with(std::cell::Cell::get)
+}
+
+/// The longest the engine sleeps between two looks for replies when it has nothing
+/// else to do (submits wake it at once): shorter than a worker's, since every worker
+/// waits for it.
+const IDLE_SLEEP: weftkit_shim::time::Duration = weftkit_shim::time::Duration::from_micros(100);
+
+/// Counters the pool's `stats` reads.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) running: AtomicUsize,
+    pub(crate) completed: AtomicU64,
+    pub(crate) next_id: AtomicU64,
+}
+
+/// One worker rank, as the engine sees it.
+#[derive(Debug)]
+struct Worker {
+    rank: i32,
+    in_flight: usize,
+    /// Recent task length, microseconds; `None` until the first reply.
+    average: Option<f64>,
+}
+
+impl Worker {
+    /// How many tasks this worker may hold (B1).
+    fn depth(&self) -> usize {
+        match self.average {
+            Some(micros) if micros < SHORT_MICROS => DEPTH_SHORT,
+            _ => DEPTH_LONG,
+        }
+    }
+}
+
+/// The engine's own state (touched by its thread alone).
+struct Engine<'a> {
+    comm: &'a Comm,
+    shared: &'a Shared<Job>,
+    counters: &'a Counters,
+    workers: Vec<Worker>,
+    in_flight: HashMap<u64, (usize, Box<dyn Sink>)>,
+    sending: Vec<Sending>,
+    taken: Vec<Job>,
+}
+
+/// Runs the engine until the pool is over; then marks the pool gone (`alive`), the
+/// last thing it does, after its last MPI call.
+pub(crate) fn run(
+    comm: &Comm,
+    shared: &Arc<Shared<Job>>,
+    counters: &Arc<Counters>,
+    alive: &weftkit_shim::sync::atomic::AtomicBool,
+) {
+    ON_ENGINE.with(|on| on.set(true));
+    let mut engine = Engine {
+        comm,
+        shared,
+        counters,
+        workers: (1..comm.size())
+            .map(|rank| Worker {
+                rank,
+                in_flight: 0,
+                average: None,
+            })
+            .collect(),
+        in_flight: HashMap::new(),
+        sending: Vec::new(),
+        taken: Vec::new(),
+    };
+    let mut idle = Backoff::new(IDLE_SLEEP);
+    loop {
+        let progress = match engine.round() {
+            Ok(progress) => progress,
+            Err(error) => {
+                engine.break_pool(&error);
+                true
+            }
+        };
+        if shared.try_end(engine.in_flight.is_empty() && engine.sending.is_empty()) {
+            break;
+        }
+        if progress {
+            idle.reset();
+        } else if idle.sleeping() && engine.workers.iter().any(|w| w.in_flight < w.depth()) {
+            // Room for work, none queued: a submit wakes the engine at once (S4); a
+            // reply is seen at the latest after the sleep.
+            shared.wait_for_work(idle.next_sleep());
+        } else {
+            idle.snooze();
+        }
+    }
+    alive.store(false, Ordering::Release);
+}
+
+impl Engine<'_> {
+    /// One round: replies in, finished sends out, new jobs to workers with room.
+    fn round(&mut self) -> Result<bool, MpiError> {
+        let mut progress = false;
+        while let Some((rank, bytes)) = self.comm.try_recv(None, TAG_REPLIES)? {
+            self.replies(rank, &bytes);
+            progress = true;
+        }
+        let mut failed = None;
+        self.sending.retain_mut(|send| match send.done() {
+            Ok(done) => !done,
+            Err(error) => {
+                failed = Some(error);
+                false
+            }
+        });
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        for index in 0..self.workers.len() {
+            progress |= self.dispatch(index)?;
+        }
+        Ok(progress)
+    }
+
+    /// Hands worker `index` as many queued jobs as it has room for (B1), claiming each
+    /// first (S2).
+    fn dispatch(&mut self, index: usize) -> Result<bool, MpiError> {
+        let worker = &self.workers[index];
+        let room = worker.depth().saturating_sub(worker.in_flight);
+        self.taken.clear();
+        if self.shared.take(room, &mut self.taken) == 0 {
+            return Ok(false);
+        }
+        let mut tasks = Vec::with_capacity(self.taken.len());
+        let mut claimed = Vec::with_capacity(self.taken.len());
+        for mut job in self.taken.drain(..) {
+            if !job.sink.start() {
+                continue; // cancelled before it was sent: it never runs
+            }
+            let id = self.counters.next_id.fetch_add(1, Ordering::Relaxed);
+            claimed.push((id, job));
+        }
+        if claimed.is_empty() {
+            return Ok(true);
+        }
+        for (id, job) in &claimed {
+            tasks.push(Task {
+                id: *id,
+                call: job.call,
+                args: &job.args,
+            });
+        }
+        let message = postcard::to_allocvec(&ToWorker::Tasks(tasks));
+        let rank = self.workers[index].rank;
+        let message = match message {
+            Ok(message) => message,
+            Err(error) => {
+                for (_, job) in claimed {
+                    job.sink.fail(TaskError::Codec {
+                        message: format!("the task did not encode: {error}"),
+                    });
+                }
+                return Ok(true);
+            }
+        };
+        let send = self.comm.isend(rank, TAG_WORK, message);
+        let n = claimed.len();
+        for (id, job) in claimed {
+            self.in_flight.insert(id, (index, job.sink));
+        }
+        self.workers[index].in_flight += n;
+        self.counters.running.fetch_add(n, Ordering::Relaxed);
+        self.sending.push(send?);
+        Ok(true)
+    }
+
+    /// Completes the futures of one `Replies` message from `rank`.
+    fn replies(&mut self, rank: i32, bytes: &[u8]) {
+        let replies = match postcard::from_bytes::<Replies<'_>>(bytes) {
+            Ok(replies) => replies.replies,
+            Err(error) => {
+                // Cannot happen between two ranks of the same build (P1); if it does,
+                // that worker's tasks can no longer be told apart: fail them.
+                let reason = format!("a reply from rank {rank} did not decode: {error}");
+                let ids: Vec<u64> = self
+                    .in_flight
+                    .iter()
+                    .filter(|(_, (w, _))| self.workers[*w].rank == rank)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in ids {
+                    if let Some((index, sink)) = self.in_flight.remove(&id) {
+                        self.workers[index].in_flight -= 1;
+                        self.finished();
+                        sink.fail(TaskError::Codec {
+                            message: reason.clone(),
+                        });
+                    }
+                }
+                return;
+            }
+        };
+        for reply in replies {
+            let Some((index, sink)) = self.in_flight.remove(&reply.id) else {
+                continue;
+            };
+            let worker = &mut self.workers[index];
+            worker.in_flight -= 1;
+            let micros = f64::from(reply.micros);
+            worker.average = Some(match worker.average {
+                Some(average) => average * 0.75 + micros * 0.25,
+                None => micros,
+            });
+            self.finished();
+            match reply.outcome {
+                Ok(bytes) => sink.deliver(bytes),
+                Err(error) => sink.fail(error.into()),
+            }
+        }
+    }
+
+    fn finished(&self) {
+        self.counters.running.fetch_sub(1, Ordering::Relaxed);
+        self.counters.completed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An MPI call failed: the pool is broken; every job in flight or queued fails.
+    fn break_pool(&mut self, error: &MpiError) {
+        let reason = format!(
+            "an MPI call failed ({error}); a rank probably died. The MPI job cannot be trusted any more"
+        );
+        for job in self.shared.break_with(reason.clone()) {
+            job.sink.fail(TaskError::PoolBroken {
+                reason: reason.clone(),
+            });
+        }
+        for (_, (_, sink)) in self.in_flight.drain() {
+            self.counters.running.fetch_sub(1, Ordering::Relaxed);
+            sink.fail(TaskError::PoolBroken {
+                reason: reason.clone(),
+            });
+        }
+        // A send to a dead rank may never complete: its buffer is leaked rather than
+        // waited for (MPI may still read it, so it must not be freed).
+        for send in self.sending.drain(..) {
+            std::mem::forget(send);
+        }
+    }
+}

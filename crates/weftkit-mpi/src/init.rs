@@ -1,0 +1,233 @@
+//! [`init`]: MPI set up on every rank, the start-up check (invariant P1), the worker
+//! ranks diverted into their loop, and the end of the job on rank 0.
+
+use std::sync::OnceLock;
+
+use mpi::Threading;
+use weftkit_shim::sync::atomic::{AtomicBool, Ordering};
+use weftkit_shim::time::{Duration, Instant};
+
+use crate::InitError;
+use crate::comm::{self, Comm};
+use crate::wire::{Hello, TAG_HELLO, TAG_VERDICT, TAG_WORK, ToWorker, Verdict};
+
+/// How long rank 0 waits for every other rank to say hello.
+/// How long rank 0 waits for every other rank to say hello, unless the environment
+/// variable [`STARTUP_TIMEOUT_ENV`] gives another number of seconds.
+const STARTUP_DEADLINE: Duration = Duration::from_secs(120);
+
+/// The environment variable that sets the start-up deadline, in seconds.
+const STARTUP_TIMEOUT_ENV: &str = "WEFTKIT_MPI_STARTUP_TIMEOUT";
+
+fn startup_deadline() -> Duration {
+    std::env::var(STARTUP_TIMEOUT_ENV)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(STARTUP_DEADLINE, Duration::from_secs)
+}
+
+/// What rank 0 keeps after `init`.
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) comm: Comm,
+    /// The host each rank runs on, by rank.
+    pub(crate) hosts: Vec<String>,
+    /// A pool runs (invariant T1: at most one at a time).
+    pub(crate) pool_alive: AtomicBool,
+}
+
+static CONTEXT: OnceLock<Context> = OnceLock::new();
+
+/// This process's rank, once `init` set MPI up.
+static RANK: OnceLock<usize> = OnceLock::new();
+
+/// This process's rank in the MPI job, once [`init`] ran: `Some(0)` on the client, a
+/// worker's rank inside a task running there, `None` before `init`.
+///
+/// # Examples
+///
+/// ```
+/// // before init (or outside mpirun), no rank:
+/// assert_eq!(weftkit::mpi::rank(), None);
+/// ```
+pub fn rank() -> Option<usize> {
+    RANK.get().copied()
+}
+
+/// Rank 0's context, once `init` succeeded there.
+pub(crate) fn context() -> Option<&'static Context> {
+    CONTEXT.get()
+}
+
+/// The host each rank runs on, by rank: on rank 0 after [`init`], `None` elsewhere.
+///
+/// # Examples
+///
+/// ```
+/// // before init (or outside mpirun), nothing is known:
+/// assert_eq!(weftkit::mpi::hosts(), None);
+/// ```
+pub fn hosts() -> Option<Vec<String>> {
+    CONTEXT.get().map(|context| context.hosts.clone())
+}
+
+/// Sets MPI up on this rank: call it first in `main`, on every rank (`mpirun -n N
+/// ./prog` runs the same program N times).
+///
+/// On rank 0 it checks that every other rank runs this same executable, then returns:
+/// the program goes on as the *client*, which builds [`MpiPool`](crate::MpiPool)s. On
+/// every other rank it never returns: the rank runs tasks for rank 0's pools until
+/// rank 0's program ends, then finalizes MPI and exits. Anything `main` does before
+/// `init` happens on every rank, so nothing should come before it.
+///
+/// MPI is initialized with `MPI_THREAD_SERIALIZED`: weftkit-mpi makes every MPI call
+/// from one thread at a time. `MPI_Finalize` runs on rank 0 when its program ends
+/// (after `main` returns, or at `std::process::exit`).
+///
+/// # Errors
+///
+/// On rank 0 only (a worker rank that fails prints why and exits, which ends the job):
+/// MPI was already initialized, offers too little thread support, or a rank runs
+/// another program or build ([`InitError`] names the rank and the fix).
+///
+/// # Examples
+///
+/// ```no_run
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     weftkit::mpi::init()?; // worker ranks never return from here
+///     let pool = weftkit::mpi::MpiPool::builder().build()?;
+///     assert_eq!(pool.submit(|n: u64| n * 2, 21)?.result()?, 42);
+///     Ok(())
+/// }
+/// ```
+pub fn init() -> Result<(), InitError> {
+    if CONTEXT.get().is_some() {
+        return Ok(());
+    }
+    let (universe, provided) = mpi::initialize_with_threading(Threading::Serialized)
+        .ok_or(InitError::AlreadyInitialized)?;
+    // MPI is finalized by weftkit-mpi at the end of the program (rank 0) or of the
+    // worker loop, not when this handle drops.
+    std::mem::forget(universe);
+    let comm = match Comm::world_duplicate() {
+        Ok(comm) => comm,
+        Err(error) => return Err(InitError::Mpi(error.0)),
+    };
+    let worker = comm.rank() != 0;
+    let _ = RANK.set(usize::try_from(comm.rank()).unwrap_or(0));
+    if provided < Threading::Serialized {
+        let error = InitError::ThreadSupport(format!("{provided:?}"));
+        if worker {
+            eprintln!("weft: rank {}: {error}", comm.rank());
+            std::process::exit(1);
+        }
+        return Err(error);
+    }
+    let probe = crate::probe::here();
+    if worker {
+        crate::worker::run(&comm, probe);
+    }
+    let hosts = handshake(&comm, &probe)?;
+    // SAFETY: `at_exit` is an `extern "C" fn()` that never unwinds (it catches
+    // panics); registering it has no other precondition.
+    unsafe {
+        libc::atexit(at_exit);
+    }
+    let _ = CONTEXT.set(Context {
+        comm,
+        hosts,
+        pool_alive: AtomicBool::new(false),
+    });
+    Ok(())
+}
+
+/// Rank 0's side of the start-up check: every other rank's `Hello`, compared with
+/// `ours`, answered with a verdict. Returns every rank's host.
+fn handshake(comm: &Comm, ours: &crate::wire::Probe) -> Result<Vec<String>, InitError> {
+    let size = usize::try_from(comm.size()).unwrap_or(1);
+    let mut hosts: Vec<Option<String>> = vec![None; size];
+    hosts[0] = Some(hostname());
+    let mut problems = Vec::new();
+    let mut waiting = size - 1;
+    let started = Instant::now();
+    let deadline = startup_deadline();
+    let mut idle = crate::backoff::Backoff::new(Duration::from_millis(1));
+    while waiting > 0 {
+        let received = comm
+            .try_recv(None, TAG_HELLO)
+            .map_err(|e| InitError::Mpi(e.0))?;
+        let Some((rank, bytes)) = received else {
+            if started.elapsed() > deadline {
+                let silent: Vec<usize> = (1..size).filter(|r| hosts[*r].is_none()).collect();
+                return Err(InitError::Silent { ranks: silent });
+            }
+            idle.snooze();
+            continue;
+        };
+        idle.reset();
+        let index = usize::try_from(rank).unwrap_or(0);
+        waiting -= 1;
+        let verdict = match postcard::from_bytes::<Hello>(&bytes) {
+            Ok(hello) => {
+                hosts[index] = Some(hello.host.clone());
+                match crate::probe::mismatch(ours, &hello.probe) {
+                    None => Verdict {
+                        ok: true,
+                        message: String::new(),
+                    },
+                    Some(why) => {
+                        let message = format!("rank {rank} (on {}): {why}", hello.host);
+                        problems.push(message.clone());
+                        Verdict { ok: false, message }
+                    }
+                }
+            }
+            Err(_) => {
+                let message =
+                    format!("rank {rank}: its hello did not decode (another weftkit-mpi version)");
+                problems.push(message.clone());
+                Verdict { ok: false, message }
+            }
+        };
+        let bytes = postcard::to_allocvec(&verdict).unwrap_or_default();
+        comm.send(rank, TAG_VERDICT, &bytes)
+            .map_err(|e| InitError::Mpi(e.0))?;
+    }
+    if !problems.is_empty() {
+        return Err(InitError::Mismatch {
+            problems: problems.join("; "),
+        });
+    }
+    Ok(hosts.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// This host's name, for messages.
+pub(crate) fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// Rank 0's end of the job, after `main` returned (an `atexit` hook, so on the thread
+/// that ran `init`): tells every worker to exit, then finalizes MPI. A pool still
+/// running (leaked) would make MPI calls concurrently (invariant T1): the job is
+/// aborted instead, loudly.
+extern "C" fn at_exit() {
+    let _ = std::panic::catch_unwind(|| {
+        let Some(context) = CONTEXT.get() else {
+            return;
+        };
+        if context.pool_alive.load(Ordering::Acquire) {
+            eprintln!(
+                "weft: the program ended while an MpiPool was still running (it was leaked, or lives in a static); aborting the MPI job. Drop or shut down every pool before main returns"
+            );
+            comm::abort(1);
+        }
+        let exit = postcard::to_allocvec(&ToWorker::Exit).unwrap_or_default();
+        for rank in 1..context.comm.size() {
+            let _ = context.comm.send(rank, TAG_WORK, &exit);
+        }
+        comm::finalize();
+    });
+}
