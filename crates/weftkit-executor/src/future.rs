@@ -317,7 +317,9 @@ impl<T> Shared<T> {
     /// could not be removed was taken by the completer, which takes wakers only after
     /// `DONE`: the next check sees the future done.
     pub(crate) fn block(&self, limit: Block<'_>) -> bool {
-        PARKER.with(|parker| {
+        // A thread whose thread-locals are already torn down (a future waited on from a
+        // thread-local destructor or an exit hook) waits on a parker of its own.
+        let wait = |parker: &Arc<Event>| {
             loop {
                 if self.is_done() {
                     return true;
@@ -348,7 +350,10 @@ impl<T> Shared<T> {
                     return self.is_done();
                 }
             }
-        })
+        };
+        PARKER
+            .try_with(|parker| wait(parker))
+            .unwrap_or_else(|_| wait(&Arc::new(Event::new())))
     }
 
     /// Wakers registered and not yet run or removed.

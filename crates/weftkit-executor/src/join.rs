@@ -64,6 +64,11 @@ impl ThreadPool {
     /// worker; if nobody stole it, the caller runs `b` too. Called from outside the
     /// pool, both run inside it and the caller blocks until they are done.
     ///
+    /// `a` must not wait for something only `b` does (a barrier both meet at, a
+    /// message `b` sends): `b` may run after `a` on the same thread, as it does in
+    /// rayon, even while other workers are idle. For two tasks that must run at the
+    /// same time, submit both.
+    ///
     /// # Panics
     ///
     /// If `a` or `b` panics, the panic is resumed in the caller after both have

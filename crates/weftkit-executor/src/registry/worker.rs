@@ -204,7 +204,7 @@ impl WorkerThread {
             let mut retry = false;
             for offset in 1..n {
                 let victim = (self.index + offset) % n;
-                // `is_empty` first: two loads, where crossbeam's `steal` pins its
+                // `is_empty` first: two loads and a fence, where crossbeam's `steal` pins its
                 // epoch (a SeqCst RMW, and on a thread's first pin a registration
                 // that its exit undoes) before it looks. Workers that never steal,
                 // as in a pool that only runs injected tasks, never pin at all.
