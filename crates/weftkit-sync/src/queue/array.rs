@@ -403,14 +403,18 @@ impl<T> ArrayCore<T> {
                 Next::Park => {}
             }
             let waiter = self.putters.register(&self.head);
+            // SAFETY: `waiter` came from `self.putters.register` just above.
+            let withdraw = || unsafe { self.putters.withdraw(&waiter, &self.head) };
             // A5: retry after registering.
             match self.try_push(item) {
                 Ok(()) => {
-                    self.putters.cancel(&waiter, &self.head); // A7
+                    // SAFETY: `waiter` came from `self.putters.register`.
+                    unsafe { self.putters.cancel(&waiter, &self.head) }; // A7
                     return Ok(());
                 }
                 Err((item, Refused::ShutDown)) => {
-                    self.putters.cancel(&waiter, &self.head);
+                    // SAFETY: `waiter` came from `self.putters.register`.
+                    unsafe { self.putters.cancel(&waiter, &self.head) };
                     return Err(PutError::ShutDown(item));
                 }
                 Err((refused, Refused::Full)) => item = refused,
@@ -418,10 +422,10 @@ impl<T> ArrayCore<T> {
             match waiter.wait(deadline, stop) {
                 WakeReason::Notified => {}
                 // A7: only a waiter nobody chose may give up.
-                WakeReason::TimedOut if self.putters.withdraw(&waiter, &self.head) => {
+                WakeReason::TimedOut if withdraw() => {
                     return Err(PutError::TimedOut(item));
                 }
-                WakeReason::Stopped if self.putters.withdraw(&waiter, &self.head) => {
+                WakeReason::Stopped if withdraw() => {
                     return Err(PutError::Stopped(item));
                 }
                 WakeReason::TimedOut | WakeReason::Stopped => {}
@@ -452,14 +456,18 @@ impl<T> ArrayCore<T> {
                 Next::Park => {}
             }
             let waiter = self.getters.register(&self.tail);
+            // SAFETY: `waiter` came from `self.getters.register` just above.
+            let withdraw = || unsafe { self.getters.withdraw(&waiter, &self.tail) };
             // A5: retry after registering.
             match self.try_pop() {
                 Ok(item) => {
-                    self.getters.cancel(&waiter, &self.tail); // A7
+                    // SAFETY: `waiter` came from `self.getters.register`.
+                    unsafe { self.getters.cancel(&waiter, &self.tail) }; // A7
                     return Ok(item);
                 }
                 Err(NoItem::ShutDown) => {
-                    self.getters.cancel(&waiter, &self.tail);
+                    // SAFETY: `waiter` came from `self.getters.register`.
+                    unsafe { self.getters.cancel(&waiter, &self.tail) };
                     return Err(GetError::ShutDown);
                 }
                 Err(NoItem::Empty) => {}
@@ -467,10 +475,10 @@ impl<T> ArrayCore<T> {
             match waiter.wait(deadline, stop) {
                 WakeReason::Notified => {}
                 // A7: only a waiter nobody chose may give up.
-                WakeReason::TimedOut if self.getters.withdraw(&waiter, &self.tail) => {
+                WakeReason::TimedOut if withdraw() => {
                     return Err(GetError::TimedOut);
                 }
-                WakeReason::Stopped if self.getters.withdraw(&waiter, &self.tail) => {
+                WakeReason::Stopped if withdraw() => {
                     return Err(GetError::Stopped);
                 }
                 WakeReason::TimedOut | WakeReason::Stopped => {}
@@ -533,17 +541,20 @@ impl<T> ArrayCore<T> {
                 return outcome;
             }
             let waiter = self.joiners.register(&self.retired);
+            // SAFETY: `waiter` came from `self.joiners.register` just above.
+            let withdraw = || unsafe { self.joiners.withdraw(&waiter, &self.retired) };
             // A5: re-check after registering.
             if let Some(outcome) = self.join_outcome() {
-                self.joiners.cancel(&waiter, &self.retired);
+                // SAFETY: `waiter` came from `self.joiners.register`.
+                unsafe { self.joiners.cancel(&waiter, &self.retired) };
                 return outcome;
             }
             match waiter.wait(deadline, stop) {
                 WakeReason::Notified => {}
-                WakeReason::TimedOut if self.joiners.withdraw(&waiter, &self.retired) => {
+                WakeReason::TimedOut if withdraw() => {
                     return Err(QueueJoinError::TimedOut);
                 }
-                WakeReason::Stopped if self.joiners.withdraw(&waiter, &self.retired) => {
+                WakeReason::Stopped if withdraw() => {
                     return Err(QueueJoinError::Stopped);
                 }
                 WakeReason::TimedOut | WakeReason::Stopped => {}

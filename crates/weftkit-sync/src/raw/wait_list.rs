@@ -94,10 +94,15 @@ impl WaitList {
 
     /// Removes `waiter` if it is still queued; `false` means a notifier already
     /// popped it, so the caller must treat its wait as notified (L1).
-    pub(crate) fn remove(&mut self, waiter: &Arc<Waiter>) -> bool {
+    ///
+    /// # Safety
+    ///
+    /// `waiter` was pushed onto this list and onto no other list since: if it is still
+    /// linked, it is linked here, and its neighbours are this list's to edit.
+    pub(crate) unsafe fn remove(&mut self, waiter: &Arc<Waiter>) -> bool {
         // SAFETY: under the protecting lock (L2); `waiter` is alive (we hold a
-        // reference), and if it is linked it is linked in this list: the caller pushed
-        // it here and it has been in no other list since.
+        // reference), and if it is linked it is linked in this list (this fn's
+        // contract).
         unsafe {
             if !waiter.links().linked {
                 return false;
