@@ -154,45 +154,49 @@ proptest::proptest! {
         consumers in 1usize..4,
         per_producer in 0u32..200,
     ) {
-        let q = Queue::bounded(capacity).unwrap();
-        let total = (producers * per_producer) as usize;
-        let taken = std::sync::atomic::AtomicUsize::new(0);
-        let seen: Vec<Vec<(u32, u32)>> = std::thread::scope(|s| {
-            for producer in 0..producers {
-                let q = &q;
-                s.spawn(move || {
-                    for i in 0..per_producer {
-                        q.put((producer, i)).unwrap();
-                    }
-                });
-            }
-            let handles: Vec<_> = (0..consumers)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut got = Vec::new();
-                        while taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < total {
-                            got.push(q.get().unwrap());
-                            q.task_done().unwrap();
+        // Blocking puts and gets: a lost wake-up fails the case instead of hanging.
+        watchdog(move || -> Result<(), proptest::test_runner::TestCaseError> {
+            let q = Queue::bounded(capacity).unwrap();
+            let total = (producers * per_producer) as usize;
+            let taken = std::sync::atomic::AtomicUsize::new(0);
+            let seen: Vec<Vec<(u32, u32)>> = std::thread::scope(|s| {
+                for producer in 0..producers {
+                    let q = &q;
+                    s.spawn(move || {
+                        for i in 0..per_producer {
+                            q.put((producer, i)).unwrap();
                         }
-                        got
+                    });
+                }
+                let handles: Vec<_> = (0..consumers)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut got = Vec::new();
+                            while taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < total {
+                                got.push(q.get().unwrap());
+                                q.task_done().unwrap();
+                            }
+                            got
+                        })
                     })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        proptest::prop_assert_eq!(q.join_timeout(std::time::Duration::ZERO), Ok(()));
-        proptest::prop_assert!(q.task_done().is_err());
-        let mut count = vec![0u32; producers as usize];
-        for got in &seen {
-            let mut last: Vec<Option<u32>> = vec![None; producers as usize];
-            for &(producer, i) in got {
-                let p = producer as usize;
-                proptest::prop_assert!(last[p].is_none_or(|l| l < i), "producer {} out of order", producer);
-                last[p] = Some(i);
-                count[p] += 1;
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            proptest::prop_assert_eq!(q.join_timeout(std::time::Duration::ZERO), Ok(()));
+            proptest::prop_assert!(q.task_done().is_err());
+            let mut count = vec![0u32; producers as usize];
+            for got in &seen {
+                let mut last: Vec<Option<u32>> = vec![None; producers as usize];
+                for &(producer, i) in got {
+                    let p = producer as usize;
+                    proptest::prop_assert!(last[p].is_none_or(|l| l < i), "producer {} out of order", producer);
+                    last[p] = Some(i);
+                    count[p] += 1;
+                }
             }
-        }
-        proptest::prop_assert!(count.iter().all(|&c| c == per_producer));
-        proptest::prop_assert_eq!(q.len(), 0);
+            proptest::prop_assert!(count.iter().all(|&c| c == per_producer));
+            proptest::prop_assert_eq!(q.len(), 0);
+            Ok(())
+        })?;
     }
 }
