@@ -376,7 +376,7 @@ impl Event {
         }
         let generation = entry & GENERATION_MASK;
         // E1: a short spin before parking, bounded by the clock: busy checks while
-        // another CPU may be about to set the flag, then SpinWait's backoff (R5).
+        // another CPU may be about to set the flag, then SpinWait's backoff (R7).
         for _ in 0..busy_checks() {
             spin_loop();
             if self.set_since(generation) {

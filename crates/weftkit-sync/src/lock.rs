@@ -316,7 +316,8 @@ impl<'a, T> LockGuard<'a, T> {
         unsafe { self.lock.raw.unlock() };
         let reason = waiter.wait(deadline, stop);
         self.lock.raw.lock();
-        if reason != WakeReason::Notified && !list(&mut **self).remove(&waiter) {
+        // SAFETY: `waiter` was pushed onto this very list above and onto no other.
+        if reason != WakeReason::Notified && !unsafe { list(&mut **self).remove(&waiter) } {
             return WakeReason::Notified;
         }
         reason

@@ -126,7 +126,8 @@ impl Core {
         deadline: Option<Instant>,
         stop: Option<&StopToken>,
     ) -> Result<(), WakeReason> {
-        // Spin briefly, but only while nobody is parked (as R5 does for the lock).
+        // Spin briefly, but only while nobody is parked (as the lock does: R7 of
+        // `raw/README.md`).
         let mut spin = SpinWait::new();
         while self.state.load(Ordering::Relaxed) & WAITERS == 0 && spin.spin() {
             if self.try_take(1) {

@@ -15,8 +15,10 @@ mod model {
     crate::common::model_check!(Queue, std::collections::VecDeque<u8>);
 }
 
-use weftkit_sync::{GetError, Queue};
+use weftkit_sync::{GetError, PutError, Queue, StopToken};
 use weftkit_testkit::watchdog;
+
+use std::time::Duration;
 
 #[test]
 fn items_come_out_in_the_order_they_were_put() {
@@ -77,6 +79,68 @@ fn each_producers_items_arrive_in_its_order() {
     });
 }
 
+/// Python's `get(timeout=0)` on an empty queue raises `Empty` at once
+/// (`remaining <= 0`); here that is `TimedOut`, with no back-off first. Also while
+/// another getter is parked on the same queue.
+#[test]
+fn get_with_zero_timeout_on_empty_queue_gives_up_at_once() {
+    watchdog(|| {
+        let q = Queue::<u32>::bounded(2).unwrap();
+        assert_eq!(q.get_timeout(Duration::ZERO), Err(GetError::TimedOut));
+        std::thread::scope(|s| {
+            s.spawn(|| assert_eq!(q.get(), Ok(7)));
+            common::wait_for_debug(&q, "waiting_getters: 1");
+            assert_eq!(q.get_timeout(Duration::ZERO), Err(GetError::TimedOut));
+            q.put(7).unwrap();
+        });
+    });
+}
+
+/// Python's `put(item, timeout=0)` on a full queue raises `Full` at once; here that is
+/// `TimedOut(item)`. Also while another putter is parked on the same queue.
+#[test]
+fn put_with_zero_timeout_on_full_queue_gives_up_at_once() {
+    watchdog(|| {
+        let q = Queue::bounded(1).unwrap();
+        q.put(1).unwrap();
+        assert_eq!(q.put_timeout(2, Duration::ZERO), Err(PutError::TimedOut(2)));
+        std::thread::scope(|s| {
+            s.spawn(|| q.put(3).unwrap());
+            common::wait_for_debug(&q, "waiting_putters: 1");
+            assert_eq!(q.put_timeout(4, Duration::ZERO), Err(PutError::TimedOut(4)));
+            assert_eq!(q.get(), Ok(1));
+        });
+        assert_eq!(q.try_get(), Ok(3));
+    });
+}
+
+/// A stoppable get or put whose token has already fired returns `Stopped` without
+/// waiting when it cannot proceed, also while other threads are parked on the queue.
+#[test]
+fn stoppable_calls_with_a_fired_token_stop_at_once() {
+    watchdog(|| {
+        let token = StopToken::new();
+        token.stop();
+        let q = Queue::bounded(1).unwrap();
+        assert_eq!(q.get_stoppable(&token), Err(GetError::Stopped));
+        std::thread::scope(|s| {
+            s.spawn(|| assert_eq!(q.get(), Ok(5)));
+            common::wait_for_debug(&q, "waiting_getters: 1");
+            assert_eq!(q.get_stoppable(&token), Err(GetError::Stopped));
+            q.put(5).unwrap();
+        });
+        q.put(1).unwrap();
+        assert_eq!(q.put_stoppable(2, &token), Err(PutError::Stopped(2)));
+        std::thread::scope(|s| {
+            s.spawn(|| q.put(3).unwrap());
+            common::wait_for_debug(&q, "waiting_putters: 1");
+            assert_eq!(q.put_stoppable(4, &token), Err(PutError::Stopped(4)));
+            assert_eq!(q.get(), Ok(1));
+        });
+        assert_eq!(q.try_get(), Ok(3));
+    });
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
 
@@ -90,45 +154,49 @@ proptest::proptest! {
         consumers in 1usize..4,
         per_producer in 0u32..200,
     ) {
-        let q = Queue::bounded(capacity).unwrap();
-        let total = (producers * per_producer) as usize;
-        let taken = std::sync::atomic::AtomicUsize::new(0);
-        let seen: Vec<Vec<(u32, u32)>> = std::thread::scope(|s| {
-            for producer in 0..producers {
-                let q = &q;
-                s.spawn(move || {
-                    for i in 0..per_producer {
-                        q.put((producer, i)).unwrap();
-                    }
-                });
-            }
-            let handles: Vec<_> = (0..consumers)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut got = Vec::new();
-                        while taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < total {
-                            got.push(q.get().unwrap());
-                            q.task_done().unwrap();
+        // Blocking puts and gets: a lost wake-up fails the case instead of hanging.
+        watchdog(move || -> Result<(), proptest::test_runner::TestCaseError> {
+            let q = Queue::bounded(capacity).unwrap();
+            let total = (producers * per_producer) as usize;
+            let taken = std::sync::atomic::AtomicUsize::new(0);
+            let seen: Vec<Vec<(u32, u32)>> = std::thread::scope(|s| {
+                for producer in 0..producers {
+                    let q = &q;
+                    s.spawn(move || {
+                        for i in 0..per_producer {
+                            q.put((producer, i)).unwrap();
                         }
-                        got
+                    });
+                }
+                let handles: Vec<_> = (0..consumers)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut got = Vec::new();
+                            while taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < total {
+                                got.push(q.get().unwrap());
+                                q.task_done().unwrap();
+                            }
+                            got
+                        })
                     })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        proptest::prop_assert_eq!(q.join_timeout(std::time::Duration::ZERO), Ok(()));
-        proptest::prop_assert!(q.task_done().is_err());
-        let mut count = vec![0u32; producers as usize];
-        for got in &seen {
-            let mut last: Vec<Option<u32>> = vec![None; producers as usize];
-            for &(producer, i) in got {
-                let p = producer as usize;
-                proptest::prop_assert!(last[p].is_none_or(|l| l < i), "producer {} out of order", producer);
-                last[p] = Some(i);
-                count[p] += 1;
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            proptest::prop_assert_eq!(q.join_timeout(std::time::Duration::ZERO), Ok(()));
+            proptest::prop_assert!(q.task_done().is_err());
+            let mut count = vec![0u32; producers as usize];
+            for got in &seen {
+                let mut last: Vec<Option<u32>> = vec![None; producers as usize];
+                for &(producer, i) in got {
+                    let p = producer as usize;
+                    proptest::prop_assert!(last[p].is_none_or(|l| l < i), "producer {} out of order", producer);
+                    last[p] = Some(i);
+                    count[p] += 1;
+                }
             }
-        }
-        proptest::prop_assert!(count.iter().all(|&c| c == per_producer));
-        proptest::prop_assert_eq!(q.len(), 0);
+            proptest::prop_assert!(count.iter().all(|&c| c == per_producer));
+            proptest::prop_assert_eq!(q.len(), 0);
+            Ok(())
+        })?;
     }
 }

@@ -1,5 +1,5 @@
 //! `ArrayCore`: the bounded FIFO queue without a lock on its fast path. Its protocol
-//! and the invariants A1–A9 named below are in `README.md` beside this file.
+//! and the invariants A1–A10 named below are in `README.md` beside this file.
 
 use std::fmt;
 use std::mem::MaybeUninit;
@@ -9,7 +9,7 @@ use weftkit_shim::cell::UnsafeCell;
 use weftkit_shim::hint::spin_loop;
 use weftkit_shim::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use weftkit_shim::thread::yield_now;
-use weftkit_shim::time::Instant;
+use weftkit_shim::time::{Duration, Instant};
 
 use super::shared::Block;
 use super::sleepers::Sleepers;
@@ -88,21 +88,68 @@ impl Backoff {
             self.spin();
         }
     }
+}
 
-    /// Before parking: whether to try again (after a spin or a yield) rather than
-    /// park now.
-    fn before_park(&mut self) -> bool {
-        if self.0 > Self::PARK_AFTER {
-            return false;
+/// What a blocking call that found the ring full or empty does next (A10).
+enum Next {
+    /// Try the operation again (after a spin or a yield).
+    Retry,
+    /// Register and park.
+    Park,
+    /// The deadline has passed or the stop token has fired: give up now.
+    GiveUp(WakeReason),
+}
+
+/// The back-off of a blocking call before it parks (A10): a few busy rounds, then
+/// yields for at most `YIELD_FOR` of clock time; never past the deadline or the stop.
+struct PrePark {
+    backoff: Backoff,
+    /// When the first yield happened; the clock is read only from then on.
+    yielding_since: Option<Instant>,
+}
+
+impl PrePark {
+    /// How long a blocking call may keep yielding before it parks.
+    const YIELD_FOR: Duration = Duration::from_micros(30);
+
+    fn new() -> Self {
+        Self {
+            backoff: Backoff(0),
+            yielding_since: None,
         }
-        if self.0 < Self::BUSY_BEFORE_PARK {
-            self.spin();
-        } else {
-            // The thread that will make room or put an item often shares this CPU.
-            yield_now();
-            self.0 += 1;
+    }
+
+    /// Whether to try again, park, or give up. The first call of a wait checks the
+    /// deadline (one clock read, only when there is one) and the token, so a zero
+    /// timeout or a fired token gives up at once, as Python's `remaining <= 0` does.
+    fn next(&mut self, deadline: Option<Instant>, stop: Option<&StopToken>) -> Next {
+        if stop.is_some_and(StopToken::is_stopped) {
+            return Next::GiveUp(WakeReason::Stopped);
         }
-        true
+        let round = self.backoff.0;
+        if round == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+            return Next::GiveUp(WakeReason::TimedOut);
+        }
+        if round > Backoff::PARK_AFTER {
+            return Next::Park;
+        }
+        if round < Backoff::BUSY_BEFORE_PARK {
+            self.backoff.spin();
+            return Next::Retry;
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            return Next::GiveUp(WakeReason::TimedOut);
+        }
+        let since = *self.yielding_since.get_or_insert(now);
+        if now.saturating_duration_since(since) >= Self::YIELD_FOR {
+            self.backoff.0 = Backoff::PARK_AFTER + 1; // park from now on
+            return Next::Park;
+        }
+        // The thread that will make room or put an item often shares this CPU.
+        yield_now();
+        self.backoff.0 += 1;
+        Next::Retry
     }
 }
 
@@ -335,7 +382,7 @@ impl<T> ArrayCore<T> {
     }
 
     pub(super) fn put(&self, mut item: T, block: Block<'_>) -> Result<(), PutError<T>> {
-        let mut spin = Backoff(0);
+        let mut spin = PrePark::new();
         loop {
             match self.try_push(item) {
                 Ok(()) => return Ok(()),
@@ -345,20 +392,29 @@ impl<T> ArrayCore<T> {
             let Block::Until { deadline, stop } = block else {
                 return Err(PutError::Full(item));
             };
-            if spin.before_park() {
-                // Spin on the slot alone until it looks free (A2 decides for real).
-                while !self.may_push() && spin.before_park() {}
-                continue;
+            match spin.next(deadline, stop) {
+                Next::Retry => {
+                    // Spin on the slot alone until it looks free (A2 decides for real).
+                    while !self.may_push() && matches!(spin.next(deadline, stop), Next::Retry) {}
+                    continue;
+                }
+                Next::GiveUp(WakeReason::Stopped) => return Err(PutError::Stopped(item)),
+                Next::GiveUp(_) => return Err(PutError::TimedOut(item)),
+                Next::Park => {}
             }
             let waiter = self.putters.register(&self.head);
+            // SAFETY: `waiter` came from `self.putters.register` just above.
+            let withdraw = || unsafe { self.putters.withdraw(&waiter, &self.head) };
             // A5: retry after registering.
             match self.try_push(item) {
                 Ok(()) => {
-                    self.putters.cancel(&waiter, &self.head); // A7
+                    // SAFETY: `waiter` came from `self.putters.register`.
+                    unsafe { self.putters.cancel(&waiter, &self.head) }; // A7
                     return Ok(());
                 }
                 Err((item, Refused::ShutDown)) => {
-                    self.putters.cancel(&waiter, &self.head);
+                    // SAFETY: `waiter` came from `self.putters.register`.
+                    unsafe { self.putters.cancel(&waiter, &self.head) };
                     return Err(PutError::ShutDown(item));
                 }
                 Err((refused, Refused::Full)) => item = refused,
@@ -366,20 +422,20 @@ impl<T> ArrayCore<T> {
             match waiter.wait(deadline, stop) {
                 WakeReason::Notified => {}
                 // A7: only a waiter nobody chose may give up.
-                WakeReason::TimedOut if self.putters.withdraw(&waiter, &self.head) => {
+                WakeReason::TimedOut if withdraw() => {
                     return Err(PutError::TimedOut(item));
                 }
-                WakeReason::Stopped if self.putters.withdraw(&waiter, &self.head) => {
+                WakeReason::Stopped if withdraw() => {
                     return Err(PutError::Stopped(item));
                 }
                 WakeReason::TimedOut | WakeReason::Stopped => {}
             }
-            spin = Backoff(0);
+            spin = PrePark::new();
         }
     }
 
     pub(super) fn get(&self, block: Block<'_>) -> Result<T, GetError> {
-        let mut spin = Backoff(0);
+        let mut spin = PrePark::new();
         loop {
             match self.try_pop() {
                 Ok(item) => return Ok(item),
@@ -389,20 +445,29 @@ impl<T> ArrayCore<T> {
             let Block::Until { deadline, stop } = block else {
                 return Err(GetError::Empty);
             };
-            if spin.before_park() {
-                // Spin on the slot alone until it looks filled (A2 decides for real).
-                while !self.may_pop() && spin.before_park() {}
-                continue;
+            match spin.next(deadline, stop) {
+                Next::Retry => {
+                    // Spin on the slot alone until it looks filled (A2 decides for real).
+                    while !self.may_pop() && matches!(spin.next(deadline, stop), Next::Retry) {}
+                    continue;
+                }
+                Next::GiveUp(WakeReason::Stopped) => return Err(GetError::Stopped),
+                Next::GiveUp(_) => return Err(GetError::TimedOut),
+                Next::Park => {}
             }
             let waiter = self.getters.register(&self.tail);
+            // SAFETY: `waiter` came from `self.getters.register` just above.
+            let withdraw = || unsafe { self.getters.withdraw(&waiter, &self.tail) };
             // A5: retry after registering.
             match self.try_pop() {
                 Ok(item) => {
-                    self.getters.cancel(&waiter, &self.tail); // A7
+                    // SAFETY: `waiter` came from `self.getters.register`.
+                    unsafe { self.getters.cancel(&waiter, &self.tail) }; // A7
                     return Ok(item);
                 }
                 Err(NoItem::ShutDown) => {
-                    self.getters.cancel(&waiter, &self.tail);
+                    // SAFETY: `waiter` came from `self.getters.register`.
+                    unsafe { self.getters.cancel(&waiter, &self.tail) };
                     return Err(GetError::ShutDown);
                 }
                 Err(NoItem::Empty) => {}
@@ -410,15 +475,15 @@ impl<T> ArrayCore<T> {
             match waiter.wait(deadline, stop) {
                 WakeReason::Notified => {}
                 // A7: only a waiter nobody chose may give up.
-                WakeReason::TimedOut if self.getters.withdraw(&waiter, &self.tail) => {
+                WakeReason::TimedOut if withdraw() => {
                     return Err(GetError::TimedOut);
                 }
-                WakeReason::Stopped if self.getters.withdraw(&waiter, &self.tail) => {
+                WakeReason::Stopped if withdraw() => {
                     return Err(GetError::Stopped);
                 }
                 WakeReason::TimedOut | WakeReason::Stopped => {}
             }
-            spin = Backoff(0);
+            spin = PrePark::new();
         }
     }
 
@@ -476,17 +541,20 @@ impl<T> ArrayCore<T> {
                 return outcome;
             }
             let waiter = self.joiners.register(&self.retired);
+            // SAFETY: `waiter` came from `self.joiners.register` just above.
+            let withdraw = || unsafe { self.joiners.withdraw(&waiter, &self.retired) };
             // A5: re-check after registering.
             if let Some(outcome) = self.join_outcome() {
-                self.joiners.cancel(&waiter, &self.retired);
+                // SAFETY: `waiter` came from `self.joiners.register`.
+                unsafe { self.joiners.cancel(&waiter, &self.retired) };
                 return outcome;
             }
             match waiter.wait(deadline, stop) {
                 WakeReason::Notified => {}
-                WakeReason::TimedOut if self.joiners.withdraw(&waiter, &self.retired) => {
+                WakeReason::TimedOut if withdraw() => {
                     return Err(QueueJoinError::TimedOut);
                 }
-                WakeReason::Stopped if self.joiners.withdraw(&waiter, &self.retired) => {
+                WakeReason::Stopped if withdraw() => {
                     return Err(QueueJoinError::Stopped);
                 }
                 WakeReason::TimedOut | WakeReason::Stopped => {}

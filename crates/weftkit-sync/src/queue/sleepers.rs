@@ -37,9 +37,15 @@ impl Sleepers {
 
     /// Takes `waiter` off the list; `false` if a notifier already chose it, so its
     /// wait counts as notified (A7, L1).
-    pub(super) fn withdraw(&self, waiter: &Arc<Waiter>, word: &AtomicU64) -> bool {
+    ///
+    /// # Safety
+    ///
+    /// `waiter` was returned by `register` on these `Sleepers` (so it was pushed onto
+    /// this list and no other).
+    pub(super) unsafe fn withdraw(&self, waiter: &Arc<Waiter>, word: &AtomicU64) -> bool {
         let mut list = self.list.lock();
-        let removed = list.remove(waiter);
+        // SAFETY: `waiter` was pushed onto this list only (this fn's contract).
+        let removed = unsafe { list.remove(waiter) };
         if removed && list.is_empty() {
             // A4: the list emptied under the lock.
             word.fetch_and(!self.bit, Ordering::AcqRel);
@@ -49,8 +55,14 @@ impl Sleepers {
 
     /// Withdraws a waiter whose retry succeeded; a wake-up it was already given goes
     /// to the next waiter instead (A7).
-    pub(super) fn cancel(&self, waiter: &Arc<Waiter>, word: &AtomicU64) {
-        if !self.withdraw(waiter, word) {
+    ///
+    /// # Safety
+    ///
+    /// As for [`withdraw`](Self::withdraw): `waiter` came from `register` on these
+    /// `Sleepers`.
+    pub(super) unsafe fn cancel(&self, waiter: &Arc<Waiter>, word: &AtomicU64) {
+        // SAFETY: passed on from this fn's contract.
+        if !unsafe { self.withdraw(waiter, word) } {
             self.notify_one(word);
         }
     }

@@ -55,11 +55,13 @@ impl Node {
 
     /// Fills the node for a push in front of `head` (R2, R3).
     ///
-    /// The caller is the node's owner and the node is unlinked: R5 or R6 ended every
-    /// other thread's access, so these writes race nothing.
-    pub(super) fn prepare(&self, head: *const Self, due: bool) {
+    /// # Safety
+    ///
+    /// The caller is the node's owner and the node is unlinked (never pushed, or R5 or
+    /// R6 ended every other thread's access), so these writes race nothing.
+    pub(super) unsafe fn prepare(&self, head: *const Self, due: bool) {
         let me: *const Self = self;
-        // SAFETY: an unlinked node is reachable by no other thread (see above).
+        // SAFETY: an unlinked node is reachable by no other thread (this fn's contract).
         unsafe {
             self.set_next(head);
             self.set_prev(ptr::null());

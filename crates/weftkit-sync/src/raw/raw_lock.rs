@@ -122,7 +122,8 @@ impl RawLock {
             .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
             .is_err()
         {
-            self.unlock_slow();
+            // SAFETY: our caller holds the lock (this fn's contract).
+            unsafe { self.unlock_slow() };
         }
     }
 
@@ -201,7 +202,8 @@ impl RawLock {
             // R2: fill our own node, then publish it with one Release CAS that keeps the
             // flag bits. The node is not linked (never pushed, or R5/R6 finished with
             // it), so nobody else reads it until that CAS.
-            node.prepare(head_of(state), due);
+            // SAFETY: our own node, unlinked (see above).
+            unsafe { node.prepare(head_of(state), due) };
             let pushed = (&raw const node) as usize | (state & FLAGS);
             if let Err(actual) = self.state.compare_exchange_weak(
                 state,
@@ -219,15 +221,23 @@ impl RawLock {
                     spin.reset();
                     state = self.state.load(Ordering::Relaxed);
                 }
-                Err(reason) => return self.give_up(&node, reason),
+                // SAFETY: `node` is this thread's node, pushed onto this lock's queue
+                // by the CAS above; it is still linked or a waker popped it (R5).
+                Err(reason) => return unsafe { self.give_up(&node, reason) },
             }
         }
     }
 
     /// R6: a queued locker whose deadline passed or whose token fired leaves the
     /// queue, or takes over the wake-up it was already given.
+    ///
+    /// # Safety
+    ///
+    /// `node` is the calling thread's own node, pushed onto this lock's queue since it
+    /// was last unlinked: it is either still linked in this queue (so `unlink` may edit
+    /// its neighbours) or a waker of this lock popped it and will store its outcome (R5).
     #[cold]
-    fn give_up(&self, node: &Node, reason: WakeReason) -> Result<(), WakeReason> {
+    unsafe fn give_up(&self, node: &Node, reason: WakeReason) -> Result<(), WakeReason> {
         self.lock_queue();
         // SAFETY: we hold the queue lock, so `linked` is ours to read (R2), and if it
         // is set the node is in the list that `unlink` edits.
@@ -237,7 +247,8 @@ impl RawLock {
             unsafe { self.unlink(node) };
         }
         // R4: an unlocker may have left its wake-up to us while we held the queue lock.
-        self.release_queue(false);
+        // SAFETY: we took the queue lock above (`lock_queue`) and release it here once.
+        unsafe { self.release_queue(false) };
         if still_queued {
             return Err(reason);
         }
@@ -310,8 +321,14 @@ impl RawLock {
         unsafe { node.set_linked(false) };
     }
 
+    /// The unlock that has a queue to look at (R4).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock, as for [`unlock`](Self::unlock): its `LOCKED` bit is
+    /// the one this clears or hands over.
     #[cold]
-    fn unlock_slow(&self) {
+    unsafe fn unlock_slow(&self) {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             if state & QUEUE_LOCKED != 0 || head_of(state).is_null() {
@@ -338,7 +355,9 @@ impl RawLock {
                 Err(actual) => state = actual,
             }
         }
-        self.release_queue(true);
+        // SAFETY: the CAS above set `QUEUE_LOCKED` for us, and we hold the lock (this
+        // fn's contract), as `unlocking` says.
+        unsafe { self.release_queue(true) };
     }
 
     /// Releases the queue lock, which the caller holds, by R4's rule: if the queue is
@@ -346,7 +365,13 @@ impl RawLock {
     /// is popped and woken first. With `unlocking` the caller's `LOCKED` is released in
     /// the same RMW. A `due` tail is handed the lock instead, if it is the caller's or
     /// free at that RMW (R8).
-    fn release_queue(&self, unlocking: bool) {
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the queue lock (it set `QUEUE_LOCKED` and has not cleared it):
+    /// only then are the queued nodes alive and ours to edit (R2, R5). With `unlocking`
+    /// it also holds the lock itself.
+    unsafe fn release_queue(&self, unlocking: bool) {
         let unlock_bit = if unlocking { LOCKED } else { 0 };
         let mut state = self.state.load(Ordering::Acquire);
         loop {

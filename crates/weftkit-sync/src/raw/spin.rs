@@ -6,7 +6,7 @@ use weftkit_shim::time::{Duration, Instant};
 
 /// Rounds of busy spinning (each twice as long as the last) before the timed phase.
 const SPIN_ROUNDS: u32 = if weftkit_shim::IS_MODEL { 0 } else { 4 };
-/// How long the timed phase lasts, measured from its first round (R5). With more than
+/// How long the timed phase lasts, measured from its first round (R7). With more than
 /// one CPU it polls in a busy loop, whose length is the same on a loaded machine as on
 /// an idle one; a `yield_now`, by contrast, may give the CPU away for milliseconds
 /// under load, so a count of yields bounds nothing.

@@ -21,8 +21,12 @@ pub(crate) struct WaitList {
 // SAFETY: the list owns one `Arc<Waiter>` per linked waiter (L2) and `Waiter` is
 // `Send + Sync`; moving the list moves those references.
 unsafe impl Send for WaitList {}
-// SAFETY: every method that reads through the pointers takes `&mut self` or is called
-// under the protecting lock; a shared list only reads its two pointers.
+// SAFETY: `len` and `front_tag` read linked waiters' links through `&self`. Those links
+// are written only by methods taking `&mut self` on the one list that holds the waiter
+// (L2), so while any `&WaitList` exists no thread writes what they read, and the list's
+// `Arc`s keep the waiters alive. Every `WaitList` lives in lock-protected state, so
+// a `&WaitList` is only used under the lock that protects it, which is what makes that
+// `&mut` exclusive across threads.
 unsafe impl Sync for WaitList {}
 
 impl Default for WaitList {
@@ -94,10 +98,15 @@ impl WaitList {
 
     /// Removes `waiter` if it is still queued; `false` means a notifier already
     /// popped it, so the caller must treat its wait as notified (L1).
-    pub(crate) fn remove(&mut self, waiter: &Arc<Waiter>) -> bool {
+    ///
+    /// # Safety
+    ///
+    /// `waiter` was pushed onto this list and onto no other list since: if it is still
+    /// linked, it is linked here, and its neighbours are this list's to edit.
+    pub(crate) unsafe fn remove(&mut self, waiter: &Arc<Waiter>) -> bool {
         // SAFETY: under the protecting lock (L2); `waiter` is alive (we hold a
-        // reference), and if it is linked it is linked in this list: the caller pushed
-        // it here and it has been in no other list since.
+        // reference), and if it is linked it is linked in this list (this fn's
+        // contract).
         unsafe {
             if !waiter.links().linked {
                 return false;

@@ -166,3 +166,39 @@ fn timeout_racing_a_hand_off() {
         );
     });
 }
+
+/// Three lockers queue behind the holder and the timed one gives up while the holder
+/// still holds the lock. Among the interleavings, the timed locker pushed between the
+/// other two, so it unlinks itself from the middle of the queue (`prev` and `next`
+/// both non-null, R3's full walk, R6); the two others are then woken in turn by the
+/// unlocks (R4) and every increment lands.
+///
+/// Preemption bound 1: four threads at 2 take too long for the suite.
+#[test]
+fn a_timed_locker_unlinks_from_the_middle_of_the_queue() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(1);
+    builder.check(|| {
+        let lock = Arc::new(Lock::new(0));
+        let held = lock.lock();
+        let spawn_locker = |timed: bool| {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                if timed {
+                    // The holder keeps the lock until this returns: it times out.
+                    lock.lock_timeout(Duration::from_millis(1)).is_some()
+                } else {
+                    *lock.lock() += 1;
+                    true
+                }
+            })
+        };
+        let first = spawn_locker(false);
+        let middle = spawn_locker(true);
+        let last = spawn_locker(false);
+        assert!(!middle.join().unwrap(), "the lock was held the whole time");
+        drop(held);
+        assert!(first.join().unwrap() && last.join().unwrap());
+        assert_eq!(*lock.try_lock().expect("nobody holds the lock"), 2);
+    });
+}

@@ -1,4 +1,4 @@
-//! The bounded `Queue`'s lock-free ring (`src/queue/README.md`, A1–A9): a put or get
+//! The bounded `Queue`'s lock-free ring (`src/queue/README.md`, A1–A10): a put or get
 //! racing a waiter that parks on a full or empty ring is never lost (A5), a waiter that
 //! gives up never strands its wake-up (A7), shutdown reaches every waiter (A3, A6),
 //! and task_done/join keep their count (A8, A9). `bounded` queues use the ring;
