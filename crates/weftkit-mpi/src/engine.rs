@@ -100,29 +100,95 @@ pub(crate) fn run(
         sending: Vec::new(),
         taken: Vec::new(),
     };
-    let mut idle = Backoff::new(IDLE_SLEEP);
-    loop {
-        let progress = match engine.round() {
-            Ok(progress) => progress,
-            Err(error) => {
-                engine.break_pool(&error);
-                true
-            }
-        };
-        if shared.try_end(engine.in_flight.is_empty() && engine.sending.is_empty()) {
-            break;
-        }
-        if progress {
-            idle.reset();
-        } else if idle.sleeping() && engine.workers.iter().any(|w| w.in_flight < w.depth()) {
-            // Room for work, none queued: a submit wakes the engine at once (S4); a
-            // reply is seen at the latest after the sleep.
-            shared.wait_for_work(idle.next_sleep());
-        } else {
-            idle.snooze();
-        }
+    // A panic in the engine's own code must not leave futures unresolved, submitters
+    // blocked, or the pool counted as alive: it breaks the pool instead.
+    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.serve()));
+    if let Err(payload) = served {
+        let reason = format!(
+            "the MPI pool's engine panicked: {}; this is a bug in weftkit-mpi. The pool is broken; build another one",
+            panic_message(&*payload)
+        );
+        abandon(
+            shared,
+            counters,
+            &mut engine.in_flight,
+            &mut engine.sending,
+            &reason,
+        );
+        // The payload may panic when dropped: it is leaked instead.
+        std::mem::forget(payload);
     }
     alive.store(false, Ordering::Release);
+}
+
+/// The text of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a payload that is not a string)".to_owned())
+}
+
+/// Breaks the pool for `reason`: no more submits (blocked submitters wake and are
+/// refused), every queued and in-flight job fails with `PoolBroken`, pending sends are
+/// leaked (MPI may still read their buffers, so they must not be freed), and the engine
+/// is marked ended (S3: nothing is left without an outcome).
+fn abandon(
+    shared: &Shared<Job>,
+    counters: &Counters,
+    in_flight: &mut HashMap<u64, (usize, Box<dyn Sink>)>,
+    sending: &mut Vec<Sending>,
+    reason: &str,
+) {
+    for job in shared.break_with(reason.to_owned()) {
+        job.sink.fail(TaskError::PoolBroken {
+            reason: reason.to_owned(),
+        });
+    }
+    for (_, (_, sink)) in in_flight.drain() {
+        counters.running.fetch_sub(1, Ordering::Relaxed);
+        sink.fail(TaskError::PoolBroken {
+            reason: reason.to_owned(),
+        });
+    }
+    for send in sending.drain(..) {
+        std::mem::forget(send);
+    }
+    // Broken, queue drained, nothing in flight: this marks the end under the lock.
+    let ended = shared.try_end(true);
+    debug_assert!(ended);
+}
+
+impl Engine<'_> {
+    /// The engine's loop, until the pool is over (S3).
+    fn serve(&mut self) {
+        let mut idle = Backoff::new(IDLE_SLEEP);
+        loop {
+            let progress = match self.round() {
+                Ok(progress) => progress,
+                Err(error) => {
+                    self.break_pool(&error);
+                    true
+                }
+            };
+            if self
+                .shared
+                .try_end(self.in_flight.is_empty() && self.sending.is_empty())
+            {
+                break;
+            }
+            if progress {
+                idle.reset();
+            } else if idle.sleeping() && self.workers.iter().any(|w| w.in_flight < w.depth()) {
+                // Room for work, none queued: a submit wakes the engine at once (S4); a
+                // reply is seen at the latest after the sleep.
+                self.shared.wait_for_work(idle.next_sleep());
+            } else {
+                idle.snooze();
+            }
+        }
+    }
 }
 
 impl Engine<'_> {
@@ -257,21 +323,90 @@ impl Engine<'_> {
         let reason = format!(
             "an MPI call failed ({error}); a rank probably died. The MPI job cannot be trusted any more"
         );
-        for job in self.shared.break_with(reason.clone()) {
-            job.sink.fail(TaskError::PoolBroken {
-                reason: reason.clone(),
-            });
+        abandon(
+            self.shared,
+            self.counters,
+            &mut self.in_flight,
+            &mut self.sending,
+            &reason,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use weftkit_executor::{Future, Promise, TaskError};
+    use weftkit_process::remote::RemoteCall;
+
+    use super::{Counters, abandon, panic_message};
+    use crate::job::{Job, Sink, TypedSink};
+    use crate::state::{Refused, Shared};
+
+    fn double(n: u32) -> u32 {
+        n * 2
+    }
+
+    fn job() -> (Job, Future<u32>) {
+        let (promise, future) = Promise::new();
+        let job = Job {
+            call: RemoteCall::new(double).expect("a function of this executable"),
+            args: vec![1],
+            sink: Box::new(TypedSink {
+                promise,
+                decode: |_| Ok(0),
+            }),
+        };
+        (job, future)
+    }
+
+    fn broken(future: Future<u32>) -> String {
+        match future.result() {
+            Err(TaskError::PoolBroken { reason }) => reason,
+            other => panic!("expected PoolBroken, got {other:?}"),
         }
-        for (_, (_, sink)) in self.in_flight.drain() {
-            self.counters.running.fetch_sub(1, Ordering::Relaxed);
-            sink.fail(TaskError::PoolBroken {
-                reason: reason.clone(),
-            });
-        }
-        // A send to a dead rank may never complete: its buffer is leaked rather than
-        // waited for (MPI may still read it, so it must not be freed).
-        for send in self.sending.drain(..) {
-            std::mem::forget(send);
-        }
+    }
+
+    /// What the engine does when it panics (or an MPI call fails): every queued and
+    /// in-flight future fails, a blocked submitter is refused, the engine has ended.
+    #[test]
+    fn abandon_resolves_everything_and_ends() {
+        let shared = weftkit_shim::sync::Arc::new(Shared::new(1));
+        let counters = Counters::default();
+        let (queued, queued_future) = job();
+        shared.push(queued, true).expect("room for one");
+        // A submitter blocked for room (or about to be): it must wake and be refused.
+        let blocked = {
+            let shared = weftkit_shim::sync::Arc::clone(&shared);
+            weftkit_shim::thread::spawn(move || {
+                let (late, late_future) = job();
+                let refused = shared.push(late, true).map_err(|(refused, _)| refused);
+                drop(late_future);
+                refused
+            })
+        };
+        let (mut sent, sent_future) = job();
+        assert!(sent.sink.start());
+        counters.running.fetch_add(1, super::Ordering::Relaxed);
+        let mut in_flight: HashMap<u64, (usize, Box<dyn Sink>)> = HashMap::new();
+        in_flight.insert(7, (0, sent.sink));
+        let reason = format!("the MPI pool's engine panicked: {}", panic_message(&"boom"));
+        abandon(&shared, &counters, &mut in_flight, &mut Vec::new(), &reason);
+
+        assert!(broken(queued_future).contains("engine panicked: boom"));
+        assert!(broken(sent_future).contains("engine panicked: boom"));
+        assert!(in_flight.is_empty());
+        assert_eq!(counters.running.load(super::Ordering::Relaxed), 0);
+        assert!(shared.lock().ended);
+        assert!(matches!(
+            blocked.join().expect("the submitter"),
+            Err(Refused::Broken(_))
+        ));
+        let (after, _future) = job();
+        assert!(matches!(
+            shared.push(after, false),
+            Err((Refused::Broken(_), _))
+        ));
     }
 }
