@@ -13,7 +13,7 @@ use crate::backoff::Backoff;
 use crate::comm::{Comm, MpiError, Sending};
 use crate::job::{Job, Sink};
 use crate::state::Shared;
-use crate::wire::{Replies, TAG_REPLIES, TAG_WORK, Task, ToWorker};
+use crate::wire::{MAX_MESSAGE, Replies, TAG_REPLIES, TAG_WORK, TASK_OVERHEAD, Task, ToWorker};
 
 /// Tasks in flight on a worker whose tasks are short (under [`SHORT_MICROS`]).
 pub(crate) const DEPTH_SHORT: usize = 64;
@@ -225,7 +225,6 @@ impl Engine<'_> {
         if self.shared.take(room, &mut self.taken) == 0 {
             return Ok(false);
         }
-        let mut tasks = Vec::with_capacity(self.taken.len());
         let mut claimed = Vec::with_capacity(self.taken.len());
         for mut job in self.taken.drain(..) {
             if !job.sink.start() {
@@ -234,16 +233,57 @@ impl Engine<'_> {
             let id = self.counters.next_id.fetch_add(1, Ordering::Relaxed);
             claimed.push((id, job));
         }
-        if claimed.is_empty() {
-            return Ok(true);
+        // One message carries at most MAX_MESSAGE bytes (MPI counts in `int`): the
+        // claimed jobs go out in as many batches as they need, in order.
+        let mut claimed = claimed.into_iter().peekable();
+        let mut failed = None;
+        while claimed.peek().is_some() {
+            let mut batch = Vec::new();
+            let mut bytes = 0usize;
+            while let Some((_, job)) = claimed.peek() {
+                let size = job.args.len().saturating_add(TASK_OVERHEAD);
+                if !batch.is_empty() && bytes.saturating_add(size) > MAX_MESSAGE {
+                    break;
+                }
+                let Some((id, job)) = claimed.next() else {
+                    break;
+                };
+                if size > MAX_MESSAGE {
+                    // Cannot pass `check_args`; should it, it fails alone.
+                    job.sink.fail(TaskError::Codec {
+                        message: format!(
+                            "the task's argument is {} bytes encoded, more than one MPI message carries",
+                            job.args.len()
+                        ),
+                    });
+                    continue;
+                }
+                bytes += size;
+                batch.push((id, job));
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            if failed.is_some() {
+                // A send failed: the pool breaks, failing what is in flight, these too.
+                self.hold(index, batch);
+            } else if let Err(error) = self.send_batch(index, batch) {
+                failed = Some(error);
+            }
         }
-        for (id, job) in &claimed {
-            tasks.push(Task {
+        failed.map_or(Ok(true), Err)
+    }
+
+    /// Sends one batch of claimed jobs to worker `index` as one `Tasks` message.
+    fn send_batch(&mut self, index: usize, claimed: Vec<(u64, Job)>) -> Result<(), MpiError> {
+        let tasks: Vec<Task<'_>> = claimed
+            .iter()
+            .map(|(id, job)| Task {
                 id: *id,
                 call: job.call,
                 args: &job.args,
-            });
-        }
+            })
+            .collect();
         let message = postcard::to_allocvec(&ToWorker::Tasks(tasks));
         let rank = self.workers[index].rank;
         let message = match message {
@@ -254,18 +294,23 @@ impl Engine<'_> {
                         message: format!("the task did not encode: {error}"),
                     });
                 }
-                return Ok(true);
+                return Ok(());
             }
         };
         let send = self.comm.isend(rank, TAG_WORK, message);
+        self.hold(index, claimed);
+        self.sending.push(send?);
+        Ok(())
+    }
+
+    /// Counts `claimed` as in flight on worker `index`.
+    fn hold(&mut self, index: usize, claimed: Vec<(u64, Job)>) {
         let n = claimed.len();
         for (id, job) in claimed {
             self.in_flight.insert(id, (index, job.sink));
         }
         self.workers[index].in_flight += n;
         self.counters.running.fetch_add(n, Ordering::Relaxed);
-        self.sending.push(send?);
-        Ok(true)
     }
 
     /// Completes the futures of one `Replies` message from `rank`.

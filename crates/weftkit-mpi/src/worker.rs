@@ -6,8 +6,8 @@ use weftkit_shim::time::{Duration, Instant};
 use crate::backoff::Backoff;
 use crate::comm::{self, Comm, MpiError};
 use crate::wire::{
-    Hello, MAX_ARGS, Probe, Replies, Reply, TAG_HELLO, TAG_REPLIES, TAG_VERDICT, TAG_WORK,
-    ToWorker, Verdict,
+    Hello, MAX_ARGS, MAX_MESSAGE, Probe, Replies, Reply, TAG_HELLO, TAG_REPLIES, TAG_VERDICT,
+    TAG_WORK, TASK_OVERHEAD, ToWorker, Verdict,
 };
 
 /// Replies are sent at the latest after this long, so a client waiting for a finished
@@ -79,6 +79,12 @@ fn serve(comm: &Comm, probe: Probe) -> Result<(), String> {
             // `RemoteCall::new` or `RemoteCall::chunk`.
             let outcome = unsafe { task.call.invoke(task.args, &mut result) };
             let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+            // Flush before a push that could take the batch past what one message
+            // carries (a reply alone always fits: `push` caps it at MAX_ARGS).
+            let size = result.len().min(MAX_ARGS) + TASK_OVERHEAD;
+            if out.items.len() + size > MAX_MESSAGE {
+                out.flush(comm)?;
+            }
             out.push(task.id, micros, outcome.map(|()| &result[..]));
             if out.due() || out.items.len() > MAX_ARGS {
                 out.flush(comm)?;
@@ -148,7 +154,7 @@ impl Outbox {
         message.push(n as u8);
         message.extend_from_slice(&self.items);
         debug_assert!(postcard::from_bytes::<Replies<'_>>(&message).is_ok());
-        if message.len() > i32::MAX as usize {
+        if message.len() > MAX_MESSAGE + 64 {
             return Err("a batch of replies is larger than one MPI message".to_owned());
         }
         comm.send(0, TAG_REPLIES, &message).map_err(|e| e.0)?;
