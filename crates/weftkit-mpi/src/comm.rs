@@ -136,8 +136,10 @@ impl Comm {
         // library), valid as an output placeholder when zeroed.
         let mut request: ffi::MPI_Request = unsafe { std::mem::zeroed() };
         // SAFETY: the buffer is moved into the returned `Sending`, whose heap storage
-        // does not move and is not freed before the request completes (`Sending::done`
-        // and its `Drop`); the request handle is valid for writes.
+        // does not move and is not freed before the request completes: `Sending::done`
+        // and its `Drop` wait for completion, `done` leaks the buffer when MPI_Test
+        // fails (the request's state is then unknown), and a pool that breaks leaks
+        // its pending `Sending`s whole. The request handle is valid for writes.
         check("MPI_Isend", unsafe {
             ffi::MPI_Isend(
                 bytes.as_ptr().cast(),
@@ -248,14 +250,21 @@ impl Sending {
                 ffi::RSMPI_STATUS_IGNORE,
             )
         };
-        check("MPI_Test", code)
-            .map_err(|e| MpiError(format!("{e} (sending to rank {})", self.dest)))?;
+        if let Err(error) = check("MPI_Test", code) {
+            // The request's state is unknown: MPI may still read the buffer, so it is
+            // leaked, never freed, and the request is not tested again.
+            std::mem::forget(std::mem::take(&mut self.bytes));
+            // SAFETY: a constant MPI provides.
+            self.request = unsafe { ffi::RSMPI_REQUEST_NULL };
+            return Err(MpiError(format!("{error} (sending to rank {})", self.dest)));
+        }
         Ok(flag != 0)
     }
 }
 
 impl Drop for Sending {
-    /// A send still in progress at drop is waited for: its buffer must outlive it.
+    /// A send still in progress at drop is waited for: its buffer must outlive it. If
+    /// MPI reports an error instead, `done` has leaked the buffer already.
     fn drop(&mut self) {
         while matches!(self.done(), Ok(false)) {
             std::hint::spin_loop();
