@@ -63,11 +63,39 @@ unsafe impl Send for Comm {}
 unsafe impl Sync for Comm {}
 
 impl Comm {
-    /// Duplicates `MPI_COMM_WORLD` and sets `MPI_ERRORS_RETURN` on the duplicate.
+    /// Duplicates `MPI_COMM_WORLD` and sets `MPI_ERRORS_RETURN` on the duplicate. The
+    /// duplication is collective: every rank calls it, after the handshake.
     ///
     /// # Errors
     ///
     /// An MPI call failed.
+    /// `MPI_COMM_WORLD` itself, for the start-up handshake (`init.rs`), which runs
+    /// before the collective `MPI_Comm_dup` so that a rank running another program is
+    /// found without a collective call it would never join. Its error handler is left
+    /// as the program's (MPI's default aborts the job on an error: no hang either).
+    ///
+    /// # Errors
+    ///
+    /// An MPI call failed.
+    pub(crate) fn world() -> Result<Self, MpiError> {
+        // SAFETY: a handle MPI provides, valid once MPI is initialized.
+        Self::with_raw(unsafe { ffi::RSMPI_COMM_WORLD })
+    }
+
+    /// A `Comm` over `raw`, with its rank and size.
+    fn with_raw(raw: ffi::MPI_Comm) -> Result<Self, MpiError> {
+        let (mut rank, mut size) = (0, 0);
+        // SAFETY: `raw` is valid; the outputs are valid for writes.
+        check("MPI_Comm_rank", unsafe {
+            ffi::MPI_Comm_rank(raw, &raw mut rank)
+        })?;
+        // SAFETY: as above.
+        check("MPI_Comm_size", unsafe {
+            ffi::MPI_Comm_size(raw, &raw mut size)
+        })?;
+        Ok(Self { raw, rank, size })
+    }
+
     pub(crate) fn world_duplicate() -> Result<Self, MpiError> {
         // SAFETY: an MPI handle is plain data (a pointer or an integer, by MPI
         // library), valid as an output placeholder when zeroed.
@@ -81,16 +109,7 @@ impl Comm {
         check("MPI_Comm_set_errhandler", unsafe {
             ffi::MPI_Comm_set_errhandler(raw, ffi::RSMPI_ERRORS_RETURN)
         })?;
-        let (mut rank, mut size) = (0, 0);
-        // SAFETY: `raw` is valid; the outputs are valid for writes.
-        check("MPI_Comm_rank", unsafe {
-            ffi::MPI_Comm_rank(raw, &raw mut rank)
-        })?;
-        // SAFETY: as above.
-        check("MPI_Comm_size", unsafe {
-            ffi::MPI_Comm_size(raw, &raw mut size)
-        })?;
-        Ok(Self { raw, rank, size })
+        Self::with_raw(raw)
     }
 
     /// This process's rank.

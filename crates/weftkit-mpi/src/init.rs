@@ -109,25 +109,27 @@ pub fn init() -> Result<(), InitError> {
     // MPI is finalized by weftkit-mpi at the end of the program (rank 0) or of the
     // worker loop, not when this handle drops.
     std::mem::forget(universe);
-    let comm = match Comm::world_duplicate() {
-        Ok(comm) => comm,
-        Err(error) => return Err(InitError::Mpi(error.0)),
-    };
-    let worker = comm.rank() != 0;
-    let _ = RANK.set(usize::try_from(comm.rank()).unwrap_or(0));
+    // The handshake runs on MPI_COMM_WORLD, with tags of its own, before any
+    // collective call: a rank running another program never joins a collective of
+    // ours, so rank 0 must learn of it by point-to-point messages first (P1).
+    let world = Comm::world().map_err(|e| InitError::Mpi(e.0))?;
+    let worker = world.rank() != 0;
+    let _ = RANK.set(usize::try_from(world.rank()).unwrap_or(0));
     if provided < Threading::Serialized {
         let error = InitError::ThreadSupport(format!("{provided:?}"));
         if worker {
-            eprintln!("weft: rank {}: {error}", comm.rank());
+            eprintln!("weft: rank {}: {error}", world.rank());
             std::process::exit(1);
         }
         return Err(error);
     }
     let probe = crate::probe::here();
     if worker {
-        crate::worker::run(&comm, probe);
+        crate::worker::run(&world, probe);
     }
-    let hosts = handshake(&comm, &probe)?;
+    let hosts = handshake(&world, &probe)?;
+    // Every rank said hello and was told yes: each now duplicates the world too.
+    let comm = Comm::world_duplicate().map_err(|e| InitError::Mpi(e.0))?;
     // SAFETY: `at_exit` is an `extern "C" fn()` that never unwinds (it catches
     // panics); registering it has no other precondition.
     unsafe {

@@ -21,15 +21,15 @@ const IDLE_SLEEP: Duration = Duration::from_micros(500);
 /// Runs this worker rank until the client says `Exit`, then finalizes MPI and exits
 /// the process; never returns. A failure ends the process with an error, which ends
 /// the job (`mpirun` reports it).
-pub(crate) fn run(comm: &Comm, probe: Probe) -> ! {
+pub(crate) fn run(world: &Comm, probe: Probe) -> ! {
     install_panic_hook();
-    match serve(comm, probe) {
+    match serve(world, probe) {
         Ok(()) => {
             comm::finalize();
             std::process::exit(0)
         }
         Err(message) => {
-            eprintln!("weft: worker rank {}: {message}", comm.rank());
+            eprintln!("weft: worker rank {}: {message}", world.rank());
             std::process::exit(1)
         }
     }
@@ -47,14 +47,16 @@ fn recv(comm: &Comm, tag: i32) -> Result<Vec<u8>, MpiError> {
     }
 }
 
-fn serve(comm: &Comm, probe: Probe) -> Result<(), String> {
+/// Hello and verdict on `world` (before any collective call: P1), then tasks on the
+/// crate's own communicator.
+fn serve(world: &Comm, probe: Probe) -> Result<(), String> {
     let hello = Hello {
         probe,
         host: crate::init::hostname(),
     };
     let bytes = postcard::to_allocvec(&hello).map_err(|e| e.to_string())?;
-    comm.send(0, TAG_HELLO, &bytes).map_err(|e| e.0)?;
-    let verdict: Verdict = postcard::from_bytes(&recv(comm, TAG_VERDICT).map_err(|e| e.0)?)
+    world.send(0, TAG_HELLO, &bytes).map_err(|e| e.0)?;
+    let verdict: Verdict = postcard::from_bytes(&recv(world, TAG_VERDICT).map_err(|e| e.0)?)
         .map_err(|e| format!("rank 0's verdict did not decode: {e}"))?;
     if !verdict.ok {
         return Err(format!(
@@ -62,6 +64,7 @@ fn serve(comm: &Comm, probe: Probe) -> Result<(), String> {
             verdict.message
         ));
     }
+    let comm = &Comm::world_duplicate().map_err(|e| e.0)?;
     let mut out = Outbox::default();
     let mut result = Vec::new();
     loop {
