@@ -43,7 +43,6 @@ const IDLE_SLEEP: weftkit_shim::time::Duration = weftkit_shim::time::Duration::f
 pub(crate) struct Counters {
     pub(crate) running: AtomicUsize,
     pub(crate) completed: AtomicU64,
-    pub(crate) next_id: AtomicU64,
 }
 
 /// One worker rank, as the engine sees it.
@@ -70,6 +69,8 @@ struct Engine<'a> {
     comm: &'a Comm,
     shared: &'a Shared<Job>,
     counters: &'a Counters,
+    /// The job-wide task id counter (invariant I1), in rank 0's context.
+    next_id: &'a AtomicU64,
     workers: Vec<Worker>,
     in_flight: HashMap<u64, (usize, Box<dyn Sink>)>,
     sending: Vec<Sending>,
@@ -82,6 +83,7 @@ pub(crate) fn run(
     comm: &Comm,
     shared: &Arc<Shared<Job>>,
     counters: &Arc<Counters>,
+    next_id: &AtomicU64,
     alive: &weftkit_shim::sync::atomic::AtomicBool,
 ) {
     ON_ENGINE.with(|on| on.set(true));
@@ -89,6 +91,7 @@ pub(crate) fn run(
         comm,
         shared,
         counters,
+        next_id,
         workers: (1..comm.size())
             .map(|rank| Worker {
                 rank,
@@ -230,7 +233,9 @@ impl Engine<'_> {
             if !job.sink.start() {
                 continue; // cancelled before it was sent: it never runs
             }
-            let id = self.counters.next_id.fetch_add(1, Ordering::Relaxed);
+            // I1: ids never repeat within the job, so a late reply to a task of an
+            // earlier (broken) pool matches nothing here.
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             claimed.push((id, job));
         }
         // One message carries at most MAX_MESSAGE bytes (MPI counts in `int`): the

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use mpi::Threading;
-use weftkit_shim::sync::atomic::{AtomicBool, Ordering};
+use weftkit_shim::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use weftkit_shim::time::{Duration, Instant};
 
 use crate::InitError;
@@ -34,6 +34,8 @@ pub(crate) struct Context {
     pub(crate) hosts: Vec<String>,
     /// A pool runs (invariant T1: at most one at a time).
     pub(crate) pool_alive: AtomicBool,
+    /// The next task id, for every pool of the job (invariant I1).
+    pub(crate) next_id: AtomicU64,
 }
 
 static CONTEXT: OnceLock<Context> = OnceLock::new();
@@ -139,6 +141,7 @@ pub fn init() -> Result<(), InitError> {
         comm,
         hosts,
         pool_alive: AtomicBool::new(false),
+        next_id: AtomicU64::new(0),
     });
     Ok(())
 }

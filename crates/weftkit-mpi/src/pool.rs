@@ -119,7 +119,13 @@ impl MpiPoolBuilder {
             weftkit_shim::thread::Builder::new()
                 .name("weft-mpi-engine".to_owned())
                 .spawn(move || {
-                    engine::run(&context.comm, &shared, &counters, &context.pool_alive);
+                    engine::run(
+                        &context.comm,
+                        &shared,
+                        &counters,
+                        &context.next_id,
+                        &context.pool_alive,
+                    );
                 })
         };
         let engine = match engine {
