@@ -291,20 +291,24 @@ impl Drop for Sending {
     }
 }
 
-/// Ends the job at once, every rank (`MPI_Abort`).
+/// Ends the job at once, every rank (`MPI_Abort`). Called from an `atexit` hook, so
+/// should MPI_Abort return, the process ends with `_exit` (calling `exit` again
+/// inside an `atexit` hook is undefined behaviour in C).
 pub(crate) fn abort(code: i32) -> ! {
     // SAFETY: MPI_Abort may be called at any time after initialization.
     unsafe {
         ffi::MPI_Abort(ffi::RSMPI_COMM_WORLD, code);
     }
-    std::process::exit(code)
+    // SAFETY: `_exit` ends the process without running hooks; it has no precondition.
+    unsafe { libc::_exit(code) }
 }
 
 /// `MPI_Finalize`, unless MPI is already finalized.
 pub(crate) fn finalize() {
     if !mpi::environment::is_finalized() {
-        // SAFETY: called once, on the thread that initialized MPI, when no other
-        // thread of this process makes MPI calls any more (invariant T1).
+        // SAFETY: called once, on the thread that initialized MPI (callers check:
+        // `init::at_exit` skips it on any other thread), when no other thread of this
+        // process makes MPI calls any more (invariant T1).
         unsafe {
             ffi::MPI_Finalize();
         }

@@ -40,6 +40,9 @@ pub(crate) struct Context {
 
 static CONTEXT: OnceLock<Context> = OnceLock::new();
 
+/// The thread that initialized MPI on rank 0: the only one that may finalize it.
+static INIT_THREAD: OnceLock<libc::pthread_t> = OnceLock::new();
+
 /// This process's rank, once `init` set MPI up.
 static RANK: OnceLock<usize> = OnceLock::new();
 
@@ -84,7 +87,11 @@ pub fn hosts() -> Option<Vec<String>> {
 ///
 /// MPI is initialized with `MPI_THREAD_SERIALIZED`: weftkit-mpi makes every MPI call
 /// from one thread at a time. `MPI_Finalize` runs on rank 0 when its program ends
-/// (after `main` returns, or at `std::process::exit`).
+/// (after `main` returns, or at `std::process::exit`), on the thread that called
+/// `init`, as MPI requires: call `init` on the main thread, and end the program by
+/// returning from `main` (or `exit` from that thread). Should another thread call
+/// `std::process::exit`, rank 0 ends without `MPI_Finalize` and `mpirun` ends the job
+/// with an error.
 ///
 /// # Errors
 ///
@@ -129,6 +136,8 @@ pub fn init() -> Result<(), InitError> {
     if worker {
         crate::worker::run(&world, probe);
     }
+    // SAFETY: pthread_self has no precondition.
+    let _ = INIT_THREAD.set(unsafe { libc::pthread_self() });
     let hosts = handshake(&world, &probe)?;
     // Every rank said hello and was told yes: each now duplicates the world too.
     let comm = Comm::world_duplicate().map_err(|e| InitError::Mpi(e.0))?;
@@ -214,10 +223,13 @@ pub(crate) fn hostname() -> String {
         .unwrap_or_else(|_| "?".to_owned())
 }
 
-/// Rank 0's end of the job, after `main` returned (an `atexit` hook, so on the thread
-/// that ran `init`): tells every worker to exit, then finalizes MPI. A pool still
-/// running (leaked) would make MPI calls concurrently (invariant T1): the job is
-/// aborted instead, loudly.
+/// Rank 0's end of the job (an `atexit` hook, so on the thread that calls `exit`:
+/// the main thread after `main` returned, or the thread that called
+/// `std::process::exit`): tells every worker to exit, then finalizes MPI if this is
+/// the thread that initialized it. MPI must be finalized by that thread: on any other
+/// the hook skips `MPI_Finalize`, and `mpirun` ends the job, reporting that rank 0
+/// exited without finalizing. A pool still running (leaked) would make MPI calls
+/// concurrently (invariant T1): the job is aborted instead, loudly.
 extern "C" fn at_exit() {
     let _ = std::panic::catch_unwind(|| {
         let Some(context) = CONTEXT.get() else {
@@ -233,6 +245,16 @@ extern "C" fn at_exit() {
         for rank in 1..context.comm.size() {
             let _ = context.comm.send(rank, TAG_WORK, &exit);
         }
-        comm::finalize();
+        // SAFETY: pthread_self and pthread_equal have no precondition.
+        let on_init_thread = INIT_THREAD
+            .get()
+            .is_some_and(|&init| unsafe { libc::pthread_equal(init, libc::pthread_self()) } != 0);
+        if on_init_thread {
+            comm::finalize();
+        } else {
+            eprintln!(
+                "weft: the program exited from a thread other than the one that called weftkit::mpi::init(), which alone may finalize MPI; rank 0 ends without MPI_Finalize, and mpirun ends the job. Return from main (or exit from the thread that called init) instead"
+            );
+        }
     });
 }
