@@ -155,64 +155,123 @@ pub fn init() -> Result<(), InitError> {
     Ok(())
 }
 
-/// Rank 0's side of the start-up check: every other rank's `Hello`, compared with
-/// `ours`, answered with a verdict. Returns every rank's host.
+/// Rank 0's side of the start-up check: every other rank's `Hello` (all of them,
+/// or as many as came before the deadline), compared with `ours`, then one verdict
+/// to each. If any rank is refused or silent, every rank that said hello is refused,
+/// so that none goes on to the collective `MPI_Comm_dup`, and each waits for rank 0's
+/// farewell (sent when rank 0's program ends, [`farewell`]) before it exits: rank 0
+/// returns its error, and the program reports it, before `mpirun` sees a rank fail.
+/// Returns every rank's host.
 fn handshake(comm: &Comm, ours: &crate::wire::Probe) -> Result<Vec<String>, InitError> {
     let size = usize::try_from(comm.size()).unwrap_or(1);
     let mut hosts: Vec<Option<String>> = vec![None; size];
     hosts[0] = Some(hostname());
-    let mut problems = Vec::new();
+    let mut heard = vec![false; size];
+    heard[0] = true;
+    let mut problems: Vec<(i32, String)> = Vec::new();
     let mut waiting = size - 1;
     let started = Instant::now();
     let deadline = startup_deadline();
     let mut idle = crate::backoff::Backoff::new(Duration::from_millis(1));
+    let mut silent = None;
     while waiting > 0 {
         let received = comm
             .try_recv(None, TAG_HELLO)
             .map_err(|e| InitError::Mpi(e.0))?;
         let Some((rank, bytes)) = received else {
             if started.elapsed() > deadline {
-                let silent: Vec<usize> = (1..size).filter(|r| hosts[*r].is_none()).collect();
-                return Err(InitError::Silent { ranks: silent });
+                silent = Some((1..size).filter(|r| !heard[*r]).collect::<Vec<usize>>());
+                break;
             }
             idle.snooze();
             continue;
         };
         idle.reset();
         let index = usize::try_from(rank).unwrap_or(0);
+        if heard[index] {
+            continue;
+        }
+        heard[index] = true;
         waiting -= 1;
-        let verdict = match postcard::from_bytes::<Hello>(&bytes) {
+        match postcard::from_bytes::<Hello>(&bytes) {
             Ok(hello) => {
-                hosts[index] = Some(hello.host.clone());
-                match crate::probe::mismatch(ours, &hello.probe) {
-                    None => Verdict {
-                        ok: true,
-                        message: String::new(),
-                    },
-                    Some(why) => {
-                        let message = format!("rank {rank} (on {}): {why}", hello.host);
-                        problems.push(message.clone());
-                        Verdict { ok: false, message }
-                    }
+                if let Some(why) = crate::probe::mismatch(ours, &hello.probe) {
+                    problems.push((rank, format!("rank {rank} (on {}): {why}", hello.host)));
                 }
+                hosts[index] = Some(hello.host);
             }
-            Err(_) => {
-                let message =
-                    format!("rank {rank}: its hello did not decode (another weftkit-mpi version)");
-                problems.push(message.clone());
-                Verdict { ok: false, message }
+            Err(_) => problems.push((
+                rank,
+                format!("rank {rank}: its hello did not decode (another weftkit-mpi version)"),
+            )),
+        }
+    }
+    let failed = !problems.is_empty() || silent.is_some();
+    let summary = match &silent {
+        Some(ranks) => format!("ranks {ranks:?} did not answer at start-up"),
+        None => problems
+            .iter()
+            .map(|(_, p)| p.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let told: Vec<i32> = (1..size)
+        .filter(|r| heard[*r])
+        .filter_map(|r| i32::try_from(r).ok())
+        .collect();
+    if failed {
+        // Before any verdict: a refused rank waits for the farewell this sends.
+        let _ = REFUSED.set(told.clone());
+        // SAFETY: `farewell` is an `extern "C" fn()` that never unwinds (it catches
+        // panics); registering it has no other precondition.
+        unsafe {
+            libc::atexit(farewell);
+        }
+    }
+    for &rank in &told {
+        let verdict = if failed {
+            let own = problems.iter().find(|(r, _)| *r == rank);
+            Verdict {
+                ok: false,
+                message: own.map_or_else(
+                    || format!("another rank failed the start-up check ({summary})"),
+                    |(_, p)| p.clone(),
+                ),
+            }
+        } else {
+            Verdict {
+                ok: true,
+                message: String::new(),
             }
         };
         let bytes = postcard::to_allocvec(&verdict).unwrap_or_default();
         comm.send(rank, TAG_VERDICT, &bytes)
             .map_err(|e| InitError::Mpi(e.0))?;
     }
+    if let Some(ranks) = silent {
+        return Err(InitError::Silent { ranks });
+    }
     if !problems.is_empty() {
-        return Err(InitError::Mismatch {
-            problems: problems.join("; "),
-        });
+        return Err(InitError::Mismatch { problems: summary });
     }
     Ok(hosts.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// The ranks refused at start-up, waiting for rank 0's farewell.
+static REFUSED: OnceLock<Vec<i32>> = OnceLock::new();
+
+/// Rank 0's end of a job whose start-up failed (an `atexit` hook): lets the refused
+/// ranks exit, now that rank 0's program has reported its error. MPI is not finalized
+/// (the job failed; `mpirun` ends it).
+extern "C" fn farewell() {
+    let _ = std::panic::catch_unwind(|| {
+        let (Some(ranks), Ok(world)) = (REFUSED.get(), Comm::world()) else {
+            return;
+        };
+        for &rank in ranks {
+            let _ = world.send(rank, TAG_VERDICT, &[]);
+        }
+    });
 }
 
 /// This host's name, for messages.

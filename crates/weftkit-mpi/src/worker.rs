@@ -59,6 +59,8 @@ fn serve(world: &Comm, probe: Probe) -> Result<(), String> {
     let verdict: Verdict = postcard::from_bytes(&recv(world, TAG_VERDICT).map_err(|e| e.0)?)
         .map_err(|e| format!("rank 0's verdict did not decode: {e}"))?;
     if !verdict.ok {
+        // Rank 0 reports the failure first: it sends a farewell when its program ends.
+        recv(world, TAG_VERDICT).map_err(|e| e.0)?;
         return Err(format!(
             "rank 0 refused this rank: {}; start every rank with the same executable (mpirun -n N ./prog)",
             verdict.message
