@@ -224,7 +224,8 @@ pub struct Stats {
 /// - A rank that dies ends the MPI job (as in Python: OpenMPI's runtime aborts it); a
 ///   task that panics fails only its future.
 /// - One pool at a time per job; the worker ranks serve one pool after another and
-///   exit when rank 0's program ends.
+///   exit when rank 0's program ends, not when a pool shuts down (the next pool runs
+///   on the same ranks, and a worker cannot know which pool is the last).
 pub struct MpiPool {
     shared: Arc<Shared<Job>>,
     counters: Arc<Counters>,
