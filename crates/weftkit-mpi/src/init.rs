@@ -11,7 +11,6 @@ use crate::InitError;
 use crate::comm::{self, Comm};
 use crate::wire::{Hello, TAG_HELLO, TAG_VERDICT, TAG_WORK, ToWorker, Verdict};
 
-/// How long rank 0 waits for every other rank to say hello.
 /// How long rank 0 waits for every other rank to say hello, unless the environment
 /// variable [`STARTUP_TIMEOUT_ENV`] gives another number of seconds.
 const STARTUP_DEADLINE: Duration = Duration::from_secs(120);
@@ -93,11 +92,19 @@ pub fn hosts() -> Option<Vec<String>> {
 /// `std::process::exit`, rank 0 ends without `MPI_Finalize` and `mpirun` ends the job
 /// with an error.
 ///
+/// Rank 0 waits up to 120 s for every other rank to say hello; the environment
+/// variable `WEFTKIT_MPI_STARTUP_TIMEOUT` (a whole number of seconds, e.g.
+/// `mpirun -x WEFTKIT_MPI_STARTUP_TIMEOUT=600 -n 64 ./prog` for a slow cluster) sets
+/// another deadline. A rank that initialized MPI but never said hello by then is
+/// named in [`InitError::Silent`]; one that never initializes MPI keeps rank 0 in
+/// `MPI_Init` itself, which only `mpirun --timeout N` bounds.
+///
 /// # Errors
 ///
 /// On rank 0 only (a worker rank that fails prints why and exits, which ends the job):
 /// MPI was already initialized, offers too little thread support, or a rank runs
-/// another program or build ([`InitError`] names the rank and the fix).
+/// another program or build, or stays silent past the deadline ([`InitError`] names
+/// the rank and the fix).
 ///
 /// # Examples
 ///
