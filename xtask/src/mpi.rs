@@ -6,29 +6,56 @@ use std::process::Command;
 
 use crate::cmd::{cargo, step};
 
-/// The Debian packages the MPI crate, its tests and its benchmark need: the runtime
-/// (`mpirun`), the headers and `mpicc` that rsmpi's build probes, libclang for its
-/// bindgen, and Debian's mpi4py (the benchmark's peer, for `/usr/bin/python3`).
-pub(crate) const PACKAGES: &[&str] = &[
-    "openmpi-bin",
-    "libopenmpi-dev",
-    "libclang-dev",
-    "python3-mpi4py",
-];
+/// The Debian packages the MPI crate and its tests need: the runtime (`mpirun`), the
+/// headers and `mpicc` that rsmpi's build probes, libclang for its bindgen. The same
+/// list the MPI tests name when `mpirun` is missing (one file, included by both).
+pub(crate) const PACKAGES: &[&str] = &include!("../../crates/weftkit-mpi/tests/common/packages.in");
 
-/// Makes sure OpenMPI is installed: returns at once when it is, installs it with
-/// apt-get when running as root where apt-get exists, and otherwise fails naming the
-/// command to run.
+/// Debian's mpi4py (for `/usr/bin/python3`): the MPI benchmark's peer, needed by
+/// `cargo xtask bench` only, never by CI's build and tests.
+pub(crate) const PEER_PACKAGE: &str = "python3-mpi4py";
+
+/// One copy-pasteable line that installs `packages` (as root, through sudo).
+fn install_line(packages: &[&str]) -> String {
+    format!(
+        "sudo sh -c 'apt-get update && apt-get install -y {}'",
+        packages.join(" ")
+    )
+}
+
+/// Makes sure OpenMPI is installed, for building and testing (what CI and the MPI
+/// tests need; not mpi4py): returns at once when it is, installs it with apt-get when
+/// running as root where apt-get exists, and otherwise fails naming the command to
+/// run.
 ///
 /// # Errors
 ///
 /// OpenMPI is missing and cannot be installed here, or the installation failed.
+pub(crate) fn ensure_build() -> Result<(), String> {
+    install(false)
+}
+
+/// As [`ensure_build`], and mpi4py too (the MPI benchmark's peer):
+/// `cargo xtask mpi --setup`.
+///
+/// # Errors
+///
+/// As [`ensure_build`].
 pub(crate) fn ensure() -> Result<(), String> {
-    let missing = missing();
+    install(true)
+}
+
+fn install(peer: bool) -> Result<(), String> {
+    let missing = missing(peer);
     if missing.is_empty() {
         return Ok(());
     }
-    let command = format!("apt-get install -y {}", PACKAGES.join(" "));
+    let packages: Vec<&str> = PACKAGES
+        .iter()
+        .copied()
+        .chain(peer.then_some(PEER_PACKAGE))
+        .collect();
+    let command = install_line(&packages);
     let root = is_root();
     let apt = on_path("apt-get");
     if !(root && apt) {
@@ -38,7 +65,7 @@ pub(crate) fn ensure() -> Result<(), String> {
             "apt-get is not available"
         };
         return Err(format!(
-            "OpenMPI is needed for the MPI tests and is not installed (missing: {}), and it cannot be installed from here ({why}); run: sudo apt-get update && sudo {command}",
+            "OpenMPI is needed and is not installed (missing: {}), and it cannot be installed from here ({why}); run this one line: {command}",
             missing.join(", ")
         ));
     }
@@ -56,22 +83,23 @@ pub(crate) fn ensure() -> Result<(), String> {
         "install OpenMPI",
         Command::new("apt-get")
             .args(["install", "-y", "-q", "--no-install-recommends"])
-            .args(PACKAGES)
+            .args(&packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
-    let still = self::missing();
+    let still = self::missing(peer);
     if still.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "apt-get installed OpenMPI but these are still missing: {}; run: sudo {command}",
+            "apt-get installed OpenMPI but these are still missing: {}; run this one line: {command}",
             still.join(", ")
         ))
     }
 }
 
-/// What of OpenMPI is not here: the commands, the headers' probe, libclang and mpi4py.
-fn missing() -> Vec<&'static str> {
+/// What of OpenMPI is not here: the commands, the headers' probe, libclang, and
+/// mpi4py if `peer`.
+fn missing(peer: bool) -> Vec<&'static str> {
     let mut missing = Vec::new();
     if !on_path("mpirun") {
         missing.push("mpirun (openmpi-bin)");
@@ -82,7 +110,7 @@ fn missing() -> Vec<&'static str> {
     if !has_libclang() {
         missing.push("libclang (libclang-dev)");
     }
-    if !has_mpi4py() {
+    if peer && !has_mpi4py() {
         missing.push("mpi4py (python3-mpi4py)");
     }
     missing
@@ -145,7 +173,7 @@ fn has_mpi4py() -> bool {
 ///
 /// OpenMPI is missing and cannot be installed, or a test failed.
 pub(crate) fn test() -> Result<(), String> {
-    ensure()?;
+    ensure_build()?;
     step(
         "MPI tests (each program runs itself under mpirun -n 4 --oversubscribe)",
         cargo().args([

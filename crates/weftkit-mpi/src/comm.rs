@@ -63,11 +63,39 @@ unsafe impl Send for Comm {}
 unsafe impl Sync for Comm {}
 
 impl Comm {
-    /// Duplicates `MPI_COMM_WORLD` and sets `MPI_ERRORS_RETURN` on the duplicate.
+    /// Duplicates `MPI_COMM_WORLD` and sets `MPI_ERRORS_RETURN` on the duplicate. The
+    /// duplication is collective: every rank calls it, after the handshake.
     ///
     /// # Errors
     ///
     /// An MPI call failed.
+    /// `MPI_COMM_WORLD` itself, for the start-up handshake (`init.rs`), which runs
+    /// before the collective `MPI_Comm_dup` so that a rank running another program is
+    /// found without a collective call it would never join. Its error handler is left
+    /// as the program's (MPI's default aborts the job on an error: no hang either).
+    ///
+    /// # Errors
+    ///
+    /// An MPI call failed.
+    pub(crate) fn world() -> Result<Self, MpiError> {
+        // SAFETY: a handle MPI provides, valid once MPI is initialized.
+        Self::with_raw(unsafe { ffi::RSMPI_COMM_WORLD })
+    }
+
+    /// A `Comm` over `raw`, with its rank and size.
+    fn with_raw(raw: ffi::MPI_Comm) -> Result<Self, MpiError> {
+        let (mut rank, mut size) = (0, 0);
+        // SAFETY: `raw` is valid; the outputs are valid for writes.
+        check("MPI_Comm_rank", unsafe {
+            ffi::MPI_Comm_rank(raw, &raw mut rank)
+        })?;
+        // SAFETY: as above.
+        check("MPI_Comm_size", unsafe {
+            ffi::MPI_Comm_size(raw, &raw mut size)
+        })?;
+        Ok(Self { raw, rank, size })
+    }
+
     pub(crate) fn world_duplicate() -> Result<Self, MpiError> {
         // SAFETY: an MPI handle is plain data (a pointer or an integer, by MPI
         // library), valid as an output placeholder when zeroed.
@@ -81,16 +109,7 @@ impl Comm {
         check("MPI_Comm_set_errhandler", unsafe {
             ffi::MPI_Comm_set_errhandler(raw, ffi::RSMPI_ERRORS_RETURN)
         })?;
-        let (mut rank, mut size) = (0, 0);
-        // SAFETY: `raw` is valid; the outputs are valid for writes.
-        check("MPI_Comm_rank", unsafe {
-            ffi::MPI_Comm_rank(raw, &raw mut rank)
-        })?;
-        // SAFETY: as above.
-        check("MPI_Comm_size", unsafe {
-            ffi::MPI_Comm_size(raw, &raw mut size)
-        })?;
-        Ok(Self { raw, rank, size })
+        Self::with_raw(raw)
     }
 
     /// This process's rank.
@@ -136,8 +155,10 @@ impl Comm {
         // library), valid as an output placeholder when zeroed.
         let mut request: ffi::MPI_Request = unsafe { std::mem::zeroed() };
         // SAFETY: the buffer is moved into the returned `Sending`, whose heap storage
-        // does not move and is not freed before the request completes (`Sending::done`
-        // and its `Drop`); the request handle is valid for writes.
+        // does not move and is not freed before the request completes: `Sending::done`
+        // and its `Drop` wait for completion, `done` leaks the buffer when MPI_Test
+        // fails (the request's state is then unknown), and a pool that breaks leaks
+        // its pending `Sending`s whole. The request handle is valid for writes.
         check("MPI_Isend", unsafe {
             ffi::MPI_Isend(
                 bytes.as_ptr().cast(),
@@ -248,14 +269,21 @@ impl Sending {
                 ffi::RSMPI_STATUS_IGNORE,
             )
         };
-        check("MPI_Test", code)
-            .map_err(|e| MpiError(format!("{e} (sending to rank {})", self.dest)))?;
+        if let Err(error) = check("MPI_Test", code) {
+            // The request's state is unknown: MPI may still read the buffer, so it is
+            // leaked, never freed, and the request is not tested again.
+            std::mem::forget(std::mem::take(&mut self.bytes));
+            // SAFETY: a constant MPI provides.
+            self.request = unsafe { ffi::RSMPI_REQUEST_NULL };
+            return Err(MpiError(format!("{error} (sending to rank {})", self.dest)));
+        }
         Ok(flag != 0)
     }
 }
 
 impl Drop for Sending {
-    /// A send still in progress at drop is waited for: its buffer must outlive it.
+    /// A send still in progress at drop is waited for: its buffer must outlive it. If
+    /// MPI reports an error instead, `done` has leaked the buffer already.
     fn drop(&mut self) {
         while matches!(self.done(), Ok(false)) {
             std::hint::spin_loop();
@@ -263,20 +291,24 @@ impl Drop for Sending {
     }
 }
 
-/// Ends the job at once, every rank (`MPI_Abort`).
+/// Ends the job at once, every rank (`MPI_Abort`). Called from an `atexit` hook, so
+/// should MPI_Abort return, the process ends with `_exit` (calling `exit` again
+/// inside an `atexit` hook is undefined behaviour in C).
 pub(crate) fn abort(code: i32) -> ! {
     // SAFETY: MPI_Abort may be called at any time after initialization.
     unsafe {
         ffi::MPI_Abort(ffi::RSMPI_COMM_WORLD, code);
     }
-    std::process::exit(code)
+    // SAFETY: `_exit` ends the process without running hooks; it has no precondition.
+    unsafe { libc::_exit(code) }
 }
 
 /// `MPI_Finalize`, unless MPI is already finalized.
 pub(crate) fn finalize() {
     if !mpi::environment::is_finalized() {
-        // SAFETY: called once, on the thread that initialized MPI, when no other
-        // thread of this process makes MPI calls any more (invariant T1).
+        // SAFETY: called once, on the thread that initialized MPI (callers check:
+        // `init::at_exit` skips it on any other thread), when no other thread of this
+        // process makes MPI calls any more (invariant T1).
         unsafe {
             ffi::MPI_Finalize();
         }

@@ -35,8 +35,14 @@ pub enum InitError {
         /// Which ranks, and how they differ.
         problems: String,
     },
-    /// These ranks never said hello: they run a program that does not call
-    /// `weftkit::mpi::init()`.
+    /// These ranks initialized MPI but never said hello before the start-up deadline
+    /// (120 s, or `WEFTKIT_MPI_STARTUP_TIMEOUT` seconds): they run another MPI
+    /// program, or one that does not call `weftkit::mpi::init()` first in `main`.
+    ///
+    /// A rank that never initializes MPI at all (a program without MPI, or one that
+    /// hangs before `MPI_Init`) cannot be detected this way: with OpenMPI, rank 0
+    /// then waits inside `MPI_Init` itself, before weftkit-mpi can run. Bound such a
+    /// job with `mpirun --timeout N`.
     #[error(
         "ranks {ranks:?} did not answer at start-up: they run another program, or one that does not call weftkit::mpi::init() first in main; start every rank with this executable (mpirun -n N ./prog)"
     )]

@@ -8,6 +8,11 @@
 //! [`MpiPool`]; every other rank runs the pool's tasks inside `init` and exits when
 //! rank 0's program ends.
 //!
+//! Worker ranks exit when rank 0's *program* ends (after `main` returns), not when a
+//! pool shuts down or is dropped: pools run one after another on the same ranks (one
+//! at a time), so a worker cannot know that the pool it serves is the last. Code after
+//! a pool's shutdown in `main` runs on rank 0 alone.
+//!
 //! | Python (`mpi4py.futures`) | weft |
 //! |---|---|
 //! | `MPIPoolExecutor()` / `MPICommExecutor()` | [`init`]`()?` then [`MpiPool::builder()`](MpiPool::builder)`.build()?` |

@@ -119,7 +119,13 @@ impl MpiPoolBuilder {
             weftkit_shim::thread::Builder::new()
                 .name("weft-mpi-engine".to_owned())
                 .spawn(move || {
-                    engine::run(&context.comm, &shared, &counters, &context.pool_alive);
+                    engine::run(
+                        &context.comm,
+                        &shared,
+                        &counters,
+                        &context.next_id,
+                        &context.pool_alive,
+                    );
                 })
         };
         let engine = match engine {
@@ -177,6 +183,11 @@ pub struct Stats {
 /// they take under a millisecond), and gets more only as it replies, so unequal tasks
 /// balance themselves.
 ///
+/// Done callbacks (`Future::add_done_callback`) of this pool's futures run on the
+/// pool's engine thread: a callback that waits for this pool (the `result()` of
+/// another of its futures, the next item of one of its maps) deadlocks it. See
+/// [`submit`](Self::submit).
+///
 /// # Examples
 ///
 /// ```no_run
@@ -213,7 +224,8 @@ pub struct Stats {
 /// - A rank that dies ends the MPI job (as in Python: OpenMPI's runtime aborts it); a
 ///   task that panics fails only its future.
 /// - One pool at a time per job; the worker ranks serve one pool after another and
-///   exit when rank 0's program ends.
+///   exit when rank 0's program ends, not when a pool shuts down (the next pool runs
+///   on the same ranks, and a worker cannot know which pool is the last).
 pub struct MpiPool {
     shared: Arc<Shared<Job>>,
     counters: Arc<Counters>,
@@ -244,9 +256,13 @@ impl MpiPool {
     /// the same way. A panic in `f` fails the future with [`TaskError::Panicked`].
     /// Either way the rank and the pool go on.
     ///
-    /// A done callback of this pool's futures runs on the pool's engine thread: keep it
-    /// short. A `submit` from inside one never waits for room (a full queue gives
-    /// [`SubmitError::Full`]).
+    /// A done callback of this pool's futures runs on the pool's engine thread, the
+    /// one thread that talks to the workers: keep it short, and never make it wait
+    /// for this pool. A callback that calls `result()` on another future of this pool,
+    /// iterates one of its [`Map`](crate::Map)s, or waits for anything the pool must
+    /// deliver deadlocks the pool: the engine waits for itself. Hand such work to
+    /// another thread (a thread pool, a channel) instead. A `submit` from inside one
+    /// never waits for room (a full queue gives [`SubmitError::Full`]).
     ///
     /// # Errors
     ///

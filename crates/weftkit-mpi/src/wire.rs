@@ -17,6 +17,15 @@ pub(crate) const TAG_REPLIES: i32 = 0x7ef4;
 /// and a batch of tasks shares one.
 pub(crate) const MAX_ARGS: usize = 1 << 30;
 
+/// The most bytes one message of ours carries: MPI counts a message's bytes in an
+/// `int`, less room for a batch's count. Batches of tasks (client) and of replies
+/// (worker) are cut so that none passes it.
+pub(crate) const MAX_MESSAGE: usize = i32::MAX as usize - 64;
+
+/// A generous bound on what one task or reply adds to a batch besides its argument or
+/// result bytes (its id, function, lengths, time and outcome's tag).
+pub(crate) const TASK_OVERHEAD: usize = 256;
+
 /// What a worker compares before it runs anything (invariant P1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Probe {

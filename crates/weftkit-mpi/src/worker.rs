@@ -6,8 +6,8 @@ use weftkit_shim::time::{Duration, Instant};
 use crate::backoff::Backoff;
 use crate::comm::{self, Comm, MpiError};
 use crate::wire::{
-    Hello, MAX_ARGS, Probe, Replies, Reply, TAG_HELLO, TAG_REPLIES, TAG_VERDICT, TAG_WORK,
-    ToWorker, Verdict,
+    Hello, MAX_ARGS, MAX_MESSAGE, Probe, Replies, Reply, TAG_HELLO, TAG_REPLIES, TAG_VERDICT,
+    TAG_WORK, TASK_OVERHEAD, ToWorker, Verdict,
 };
 
 /// Replies are sent at the latest after this long, so a client waiting for a finished
@@ -21,15 +21,15 @@ const IDLE_SLEEP: Duration = Duration::from_micros(500);
 /// Runs this worker rank until the client says `Exit`, then finalizes MPI and exits
 /// the process; never returns. A failure ends the process with an error, which ends
 /// the job (`mpirun` reports it).
-pub(crate) fn run(comm: &Comm, probe: Probe) -> ! {
+pub(crate) fn run(world: &Comm, probe: Probe) -> ! {
     install_panic_hook();
-    match serve(comm, probe) {
+    match serve(world, probe) {
         Ok(()) => {
             comm::finalize();
             std::process::exit(0)
         }
         Err(message) => {
-            eprintln!("weft: worker rank {}: {message}", comm.rank());
+            eprintln!("weft: worker rank {}: {message}", world.rank());
             std::process::exit(1)
         }
     }
@@ -47,21 +47,26 @@ fn recv(comm: &Comm, tag: i32) -> Result<Vec<u8>, MpiError> {
     }
 }
 
-fn serve(comm: &Comm, probe: Probe) -> Result<(), String> {
+/// Hello and verdict on `world` (before any collective call: P1), then tasks on the
+/// crate's own communicator.
+fn serve(world: &Comm, probe: Probe) -> Result<(), String> {
     let hello = Hello {
         probe,
         host: crate::init::hostname(),
     };
     let bytes = postcard::to_allocvec(&hello).map_err(|e| e.to_string())?;
-    comm.send(0, TAG_HELLO, &bytes).map_err(|e| e.0)?;
-    let verdict: Verdict = postcard::from_bytes(&recv(comm, TAG_VERDICT).map_err(|e| e.0)?)
+    world.send(0, TAG_HELLO, &bytes).map_err(|e| e.0)?;
+    let verdict: Verdict = postcard::from_bytes(&recv(world, TAG_VERDICT).map_err(|e| e.0)?)
         .map_err(|e| format!("rank 0's verdict did not decode: {e}"))?;
     if !verdict.ok {
+        // Rank 0 reports the failure first: it sends a farewell when its program ends.
+        recv(world, TAG_VERDICT).map_err(|e| e.0)?;
         return Err(format!(
             "rank 0 refused this rank: {}; start every rank with the same executable (mpirun -n N ./prog)",
             verdict.message
         ));
     }
+    let comm = &Comm::world_duplicate().map_err(|e| e.0)?;
     let mut out = Outbox::default();
     let mut result = Vec::new();
     loop {
@@ -79,6 +84,12 @@ fn serve(comm: &Comm, probe: Probe) -> Result<(), String> {
             // `RemoteCall::new` or `RemoteCall::chunk`.
             let outcome = unsafe { task.call.invoke(task.args, &mut result) };
             let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+            // Flush before a push that could take the batch past what one message
+            // carries (a reply alone always fits: `push` caps it at MAX_ARGS).
+            let size = result.len().min(MAX_ARGS) + TASK_OVERHEAD;
+            if out.items.len() + size > MAX_MESSAGE {
+                out.flush(comm)?;
+            }
             out.push(task.id, micros, outcome.map(|()| &result[..]));
             if out.due() || out.items.len() > MAX_ARGS {
                 out.flush(comm)?;
@@ -148,7 +159,7 @@ impl Outbox {
         message.push(n as u8);
         message.extend_from_slice(&self.items);
         debug_assert!(postcard::from_bytes::<Replies<'_>>(&message).is_ok());
-        if message.len() > i32::MAX as usize {
+        if message.len() > MAX_MESSAGE + 64 {
             return Err("a batch of replies is larger than one MPI message".to_owned());
         }
         comm.send(0, TAG_REPLIES, &message).map_err(|e| e.0)?;

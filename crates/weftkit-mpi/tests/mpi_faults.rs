@@ -18,6 +18,7 @@ fn main() {
     if !common::under_mpirun() {
         single_rank_is_an_error();
         another_build_is_an_error();
+        another_mpi_program_is_silent();
         a_dead_rank_ends_the_job();
         common::relaunch_under_mpirun();
     }
@@ -51,6 +52,24 @@ fn main() {
                 }
                 other => panic!("expected a mismatch, got {other:?}"),
             }
+            return;
+        }
+        "--silent" => {
+            match weftkit::mpi::init() {
+                Err(InitError::Silent { ranks }) => {
+                    assert_eq!(ranks, [1]);
+                    println!("silent: ok");
+                }
+                other => panic!("expected a silent rank, got {other:?}"),
+            }
+            return;
+        }
+        "--not-weft" => {
+            // Another MPI program: initializes MPI, never calls weftkit::mpi::init.
+            let universe = mpi::initialize().expect("MPI");
+            // mpirun ends this rank once rank 0 has ended; this only bounds a hang.
+            std::thread::sleep(std::time::Duration::from_secs(100));
+            drop(universe);
             return;
         }
         _ => {}
@@ -114,6 +133,46 @@ fn another_build_is_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
     println!("test a_rank_running_another_build_is_a_clear_error ... ok");
+}
+
+/// Rank 1 runs an MPI program that never calls `weftkit::mpi::init`: rank 0's `init`
+/// reports it as silent once the (shortened) start-up deadline passes, instead of
+/// hanging in a collective call that rank never joins.
+fn another_mpi_program_is_silent() {
+    let me = std::env::current_exe().unwrap();
+    let mut child = common::mpirun("1")
+        .env("WEFTKIT_MPI_STARTUP_TIMEOUT", "2")
+        .args(["-x", "WEFTKIT_MPI_STARTUP_TIMEOUT"])
+        .arg(&me)
+        .arg("--silent")
+        .args([":", "-n", "1"])
+        .arg(&me)
+        .arg("--not-weft")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A generous deadline that only a hang reaches.
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > give_up {
+            let _ = child.kill();
+            panic!("rank 0 hung at start-up beside another MPI program");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("silent: ok"),
+        "another MPI program on rank 1: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    common::assert_no_rank_left(&me);
+    println!("test a_rank_running_another_mpi_program_is_reported_silent ... ok");
 }
 
 /// Ends the worker rank that runs it.

@@ -131,3 +131,22 @@ fn process_is_weft_process() {
     let _: Option<weftkit::process::Map<'_, std::ops::Range<u8>, u8, u8>> = None;
     let _: Option<weftkit::process::MapUnordered<'_, std::ops::Range<u8>, u8, u8>> = None;
 }
+
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_is_weft_mpi() {
+    // Without init() (and outside mpirun), building a pool is refused with the fix.
+    assert!(matches!(
+        weftkit::mpi::MpiPool::builder().build(),
+        Err(weftkit::mpi::BuildError::NotInitialized)
+    ));
+    assert_eq!(weftkit::mpi::rank(), None);
+    assert_eq!(weftkit::mpi::hosts(), None);
+    let _: fn() -> Result<(), weftkit::mpi::InitError> = weftkit::mpi::init;
+    let _: weftkit::mpi::MpiPoolBuilder = weftkit::mpi::MpiPool::builder()
+        .when_full(weftkit::mpi::WhenFull::Reject)
+        .queue_capacity(weftkit::mpi::DEFAULT_QUEUE_CAPACITY);
+    let _: Option<(weftkit::mpi::SubmitError<u8>, weftkit::mpi::Stats)> = None;
+    let _: Option<weftkit::mpi::Map<'_, std::ops::Range<u8>, u8, u8>> = None;
+    let _: Option<weftkit::mpi::MapUnordered<'_, std::ops::Range<u8>, u8, u8>> = None;
+}

@@ -9,6 +9,9 @@ use std::process::Command;
 /// A named test case, run on rank 0.
 pub(crate) type Case = (&'static str, fn());
 
+/// The Debian packages the MPI tests need (the same file `cargo xtask` installs from).
+pub(crate) const PACKAGES: &[&str] = &include!("packages.in");
+
 /// The ranks the tests run on: a client and three workers.
 pub(crate) const RANKS: &str = "4";
 
@@ -40,7 +43,8 @@ pub(crate) fn relaunch_under_mpirun() -> ! {
         }
         Err(error) => {
             eprintln!(
-                "error: the MPI tests need mpirun ({error}); install OpenMPI with `cargo xtask mpi --setup` (as root), or run `apt-get install openmpi-bin libopenmpi-dev libclang-dev`"
+                "error: the MPI tests need mpirun ({error}); install OpenMPI with `cargo xtask mpi --setup` (as root), or run this one line: sudo sh -c 'apt-get update && apt-get install -y {}'",
+                PACKAGES.join(" ")
             );
             std::process::exit(1)
         }
