@@ -403,10 +403,7 @@ mod tests {
         let job = Job {
             call: RemoteCall::new(double).expect("a function of this executable"),
             args: vec![1],
-            sink: Box::new(TypedSink {
-                promise,
-                decode: |_| Ok(0),
-            }),
+            sink: Box::new(TypedSink::new(promise, |_| Ok(0), "on rank 0")),
         };
         (job, future)
     }

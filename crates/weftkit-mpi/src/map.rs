@@ -113,10 +113,7 @@ where
     let job = Job {
         call,
         args: bytes,
-        sink: Box::new(TypedSink {
-            promise,
-            decode: decode_chunk::<R>,
-        }),
+        sink: Box::new(TypedSink::new(promise, decode_chunk::<R>, "on rank 0")),
     };
     match pool.enqueue(job, true) {
         Ok(()) => Slot::Running(future),

@@ -299,10 +299,7 @@ impl MpiPool {
         let job = Job {
             call,
             args: bytes,
-            sink: Box::new(TypedSink {
-                promise,
-                decode: decode_one::<R>,
-            }),
+            sink: Box::new(TypedSink::new(promise, decode_one::<R>, "on rank 0")),
         };
         match self.enqueue(job, self.when_full == WhenFull::Block) {
             Ok(()) => Ok(future),

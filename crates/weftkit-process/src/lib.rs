@@ -51,6 +51,7 @@ mod os;
 mod pool;
 #[doc(hidden)]
 pub mod remote;
+mod sink;
 mod state;
 mod wake;
 mod wire;

@@ -262,7 +262,7 @@ impl ProcessPool {
             id: self.shared.next_id.fetch_add(1, Ordering::Relaxed),
             call,
             args,
-            sink: Box::new(TypedSink { promise, decode }),
+            sink: Box::new(TypedSink::new(promise, decode, "in the parent")),
             attempts: 0,
         }
     }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::call::Call;
+pub use crate::sink::{Sink, TypedSink};
 pub use crate::wire::WireError;
 
 /// A function, `fn(A) -> R`, named for another process running this same executable:

@@ -7,55 +7,15 @@ use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
-use weftkit_executor::{Promise, TaskError};
+use weftkit_executor::TaskError;
 use weftkit_shim::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use weftkit_shim::sync::{Condvar, Mutex, MutexGuard};
 use weftkit_shim::time::Duration;
 
 use crate::builder::WhenFull;
 use crate::call::Call;
+pub(crate) use crate::sink::{Sink, TypedSink};
 use crate::wake::{Bell, Drain, WakeFlag};
-
-/// The receiving end of one task: decodes the result bytes and completes its future.
-pub(crate) trait Sink: Send {
-    /// Claims the task to run; `false` if its future was cancelled first.
-    fn start(&mut self) -> bool;
-    /// Decodes the result and completes the future.
-    fn deliver(self: Box<Self>, bytes: &[u8]);
-    /// Completes the future with `error`.
-    fn fail(self: Box<Self>, error: TaskError);
-}
-
-/// A [`Sink`] for a future of `T`.
-pub(crate) struct TypedSink<T: Send> {
-    pub(crate) promise: Promise<T>,
-    pub(crate) decode: fn(&[u8]) -> Result<T, TaskError>,
-}
-
-impl<T: Send> Sink for TypedSink<T> {
-    fn start(&mut self) -> bool {
-        self.promise.start()
-    }
-
-    fn deliver(self: Box<Self>, bytes: &[u8]) {
-        let Self { promise, decode } = *self;
-        // User code (a `Deserialize`, a `Drop` of a result nobody waits for) runs here
-        // on the manager thread: a panic in it fails this future only.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode(bytes)))
-            .unwrap_or_else(|_| {
-                Err(TaskError::Codec {
-                    message: "the result's Deserialize panicked in the parent".to_owned(),
-                })
-            });
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-            promise.complete(result);
-        }));
-    }
-
-    fn fail(self: Box<Self>, error: TaskError) {
-        self.promise.complete(Err(error));
-    }
-}
 
 /// One submitted task.
 pub(crate) struct Job {

@@ -136,25 +136,34 @@ impl RawLock {
     ) -> Result<(), WakeReason> {
         let mut spin = SpinWait::new();
         let mut state = self.state.load(Ordering::Relaxed);
+        if self.take_or_spin(&mut state, &mut spin) {
+            return Ok(());
+        }
+        self.lock_queued(deadline, stop, spin)
+    }
+
+    /// Takes the lock whenever it is free and spins while it is held and the queue is
+    /// empty (R7: parked threads mean a long hold); `true` once taken, `false` when
+    /// the caller should queue. `state` is the last value read of the word.
+    fn take_or_spin(&self, state: &mut usize, spin: &mut SpinWait) -> bool {
         loop {
-            if state & LOCKED == 0 {
+            if *state & LOCKED == 0 {
                 match self.state.compare_exchange_weak(
-                    state,
-                    state | LOCKED,
+                    *state,
+                    *state | LOCKED,
                     Ordering::Acquire,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => return Ok(()),
-                    Err(actual) => state = actual,
+                    Ok(_) => return true,
+                    Err(actual) => *state = actual,
                 }
                 continue;
             }
-            // R7: spin only while nobody is parked; parked threads mean a long hold.
-            if head_of(state).is_null() && spin.spin() {
-                state = self.state.load(Ordering::Relaxed);
+            if head_of(*state).is_null() && spin.spin() {
+                *state = self.state.load(Ordering::Relaxed);
                 continue;
             }
-            return self.lock_queued(deadline, stop, spin);
+            return false;
         }
     }
 
@@ -171,21 +180,8 @@ impl RawLock {
         let mut first_push: Option<Instant> = None;
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
-            if state & LOCKED == 0 {
-                match self.state.compare_exchange_weak(
-                    state,
-                    state | LOCKED,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return Ok(()),
-                    Err(actual) => state = actual,
-                }
-                continue;
-            }
-            if head_of(state).is_null() && spin.spin() {
-                state = self.state.load(Ordering::Relaxed);
-                continue;
+            if self.take_or_spin(&mut state, &mut spin) {
+                return Ok(());
             }
             if stop.is_some_and(StopToken::is_stopped) {
                 return Err(WakeReason::Stopped);
